@@ -1,0 +1,116 @@
+/** The only reader of the environment: validates every variable once and fails fast naming the fix. */
+import { invalid } from "./errors.ts";
+
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Everything reelrank reads from the environment, validated. */
+export interface Config {
+  /** Folder for PGlite, the file object store and locks (`REELRANK_DATA_DIR`, default `./.reelrank`). */
+  dataDir: string;
+  /** `DATABASE_URL`: PostgreSQL when set, PGlite under `dataDir` otherwise. */
+  databaseUrl?: string;
+  /** `OBJECT_STORE_URL` (`file:///path` or `s3://bucket/prefix`); default: a folder under `dataDir`. */
+  objectStoreUrl: string;
+  s3: {
+    endpoint?: string;
+    region: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    forcePathStyle: boolean;
+  };
+  tmdb: {
+    apiKey?: string;
+    readToken?: string;
+    baseUrl: string;
+    /** Requests per second; TMDB allows ~50, we stay well under. */
+    rateLimit: number;
+  };
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  /** Worker threads for the kernel (`REELRANK_THREADS`, default: the number of cores, at most 2). */
+  threads: number;
+  /** True under CI (`CI=true`): progress output stays quiet. */
+  ci: boolean;
+  /** Values that must never be printed: used by the logger to scrub messages. */
+  secrets: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function positiveNumber(env: Env, name: string, fallback: number, integer = false): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw invalid(
+      `${name} must be a positive ${integer ? "integer" : "number"}, got "${raw}"; unset it to use ${fallback}`,
+    );
+  }
+  return n;
+}
+
+function trimSlash(s: string): string {
+  return s.replace(/\/+$/, "");
+}
+
+/**
+ * Reads and validates the configuration. Pass `env` in tests; by default it reads `Deno.env` once.
+ * Throws a `ReelrankError` naming the variable and the fix.
+ */
+export function loadConfig(env: Env = Deno.env.toObject()): Config {
+  const dataDir = trimSlash(env.REELRANK_DATA_DIR || "./.reelrank");
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw invalid(
+      `DATABASE_URL must start with postgres:// or postgresql://, got "${databaseUrl.split(":")[0]}:…"; unset it to use the embedded PGlite database`,
+    );
+  }
+  let objectStoreUrl = env.OBJECT_STORE_URL || "";
+  if (!objectStoreUrl && env.S3_BUCKET) {
+    objectStoreUrl = `s3://${env.S3_BUCKET}/${env.S3_PREFIX ?? ""}`;
+  }
+  if (!objectStoreUrl) objectStoreUrl = `file://${dataDir.startsWith("/") ? "" : Deno.cwd() + "/"}${dataDir}/objects`;
+  if (!/^(file|s3):\/\//.test(objectStoreUrl)) {
+    throw invalid(`OBJECT_STORE_URL must be file:///path or s3://bucket/prefix, got "${objectStoreUrl}"`);
+  }
+  const logLevel = (env.LOG_LEVEL || "info") as LogLevel;
+  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+    throw invalid(`LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
+  }
+  const tmdbBase = trimSlash(env.TMDB_BASE_URL || "https://api.themoviedb.org/3");
+  if (!/^https?:\/\//.test(tmdbBase)) {
+    throw invalid(`TMDB_BASE_URL must be an http(s) URL, got "${tmdbBase}"`);
+  }
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY]
+    .filter((s): s is string => !!s && s.length >= 4);
+  if (databaseUrl) {
+    const password = /^postgres(?:ql)?:\/\/[^:/@]*:([^@]*)@/.exec(databaseUrl)?.[1];
+    if (password && password.length >= 4) secrets.push(password);
+  }
+  return Object.freeze({
+    dataDir,
+    databaseUrl,
+    objectStoreUrl,
+    s3: {
+      endpoint: env.S3_ENDPOINT || undefined,
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+      accessKeyId: env.AWS_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE !== "false" : !!env.S3_ENDPOINT,
+    },
+    tmdb: {
+      apiKey: env.TMDB_API_KEY || undefined,
+      readToken: env.TMDB_READ_TOKEN || undefined,
+      baseUrl: tmdbBase,
+      rateLimit: positiveNumber(env, "TMDB_RATE_LIMIT", 20),
+    },
+    port: positiveNumber(env, "PORT", 8000, true),
+    host: env.HOST || "127.0.0.1",
+    logLevel,
+    threads: Math.min(positiveNumber(env, "REELRANK_THREADS", Math.min(cores, 2), true), 16),
+    ci: env.CI === "true" || env.CI === "1",
+    secrets,
+  });
+}

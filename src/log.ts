@@ -1,0 +1,76 @@
+/** JSON-lines logging: level, time, module, message and ids; secrets are scrubbed before writing. */
+import type { LogLevel } from "./config.ts";
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+const SECRET_KEY = /(api[_-]?key|token|secret|password|authorization)/i;
+
+/** A module's logger: `fields` carry ids (request_id, run_id, task_id) and values. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines also carry `fields` (e.g. a run id). */
+  child(fields: Record<string, unknown>): Logger;
+}
+
+interface Sink {
+  level: LogLevel;
+  secrets: string[];
+  write: (line: string) => void;
+}
+
+const sink: Sink = {
+  level: "info",
+  secrets: [],
+  write: (line) => console.error(line),
+};
+
+/** Sets the level, the secret values to scrub, and optionally where lines go (tests capture them). */
+export function configureLogging(
+  opts: { level?: LogLevel; secrets?: string[]; write?: (line: string) => void },
+): void {
+  if (opts.level) sink.level = opts.level;
+  if (opts.secrets) sink.secrets = opts.secrets.filter((s) => s.length >= 4);
+  if (opts.write) sink.write = opts.write;
+}
+
+/** Replaces every configured secret value in `text` with `***`. */
+export function scrub(text: string): string {
+  let out = text;
+  for (const s of sink.secrets) out = out.split(s).join("***");
+  return out;
+}
+
+function clean(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (SECRET_KEY.test(k)) out[k] = "***";
+    else if (v instanceof Error) out[k] = { name: v.name, message: v.message };
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Gets a module's logger once, at module level: `const log = getLogger("data/tmdb")`. */
+export function getLogger(module: string, base: Record<string, unknown> = {}): Logger {
+  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[level] < ORDER[sink.level]) return;
+    const line = JSON.stringify({
+      level,
+      time: new Date().toISOString(),
+      module,
+      msg,
+      ...clean(base),
+      ...(fields ? clean(fields) : {}),
+    });
+    sink.write(scrub(line));
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    child: (f) => getLogger(module, { ...base, ...f }),
+  };
+}
