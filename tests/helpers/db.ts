@@ -1,0 +1,93 @@
+/** Database test helper: runs a test on PGlite and, when DATABASE_URL is set, on PostgreSQL, each in a fresh schema. */
+import type { PGlite } from "@electric-sql/pglite";
+import { loadConfig } from "../../src/config.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { openPostgres } from "../../src/db/postgres.ts";
+import { startPglite, wrapPglite } from "../../src/db/pglite.ts";
+import type { Database } from "../../src/db/types.ts";
+
+/** The backends a test can run on. */
+export type Backend = "pglite" | "postgres";
+
+/** Options of {@linkcode dbTest} and {@linkcode withDatabase}. */
+export interface DbTestOptions {
+  /** Migrations to apply; default src/db/migrations. */
+  migrationsDir?: string | URL;
+  /** Apply migrations (default true); false gives an empty schema. */
+  migrate?: boolean;
+  /** Passed to Deno.test. */
+  ignore?: boolean;
+  only?: boolean;
+}
+
+const databaseUrl = loadConfig().databaseUrl;
+
+/** The backends available here: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export function backends(): Backend[] {
+  return databaseUrl ? ["pglite", "postgres"] : ["pglite"];
+}
+
+// One PGlite per test module: starting one costs ~3 s, a fresh schema costs milliseconds.
+let shared: Promise<PGlite> | undefined;
+
+function freshSchema(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return "t_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Runs `fn` with a database on `backend`, in a new schema that is dropped afterwards (also when
+ * `fn` throws), with migrations applied. PGlite uses one shared in-memory instance per module.
+ */
+export async function withDatabase<T>(
+  backend: Backend,
+  fn: (db: Database) => Promise<T>,
+  opts: DbTestOptions = {},
+): Promise<T> {
+  const schema = freshSchema();
+  let db: Database;
+  if (backend === "postgres") {
+    if (!databaseUrl) throw new Error("withDatabase('postgres') needs DATABASE_URL");
+    db = await openPostgres(databaseUrl, { schema, max: 4 });
+  } else {
+    shared ??= startPglite();
+    const pg = await shared;
+    await pg.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+    db = wrapPglite(pg, { onClose: async () => {} });
+  }
+  try {
+    if (opts.migrate ?? true) await migrate(db, { dir: opts.migrationsDir, quiet: true });
+    return await fn(db);
+  } finally {
+    try {
+      await db.exec(`DROP SCHEMA ${schema} CASCADE; SET search_path TO public`);
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+/**
+ * Registers one `Deno.test` per available backend, named `"<name> [pglite]"` / `"<name> [postgres]"`.
+ *
+ * ```ts
+ * dbTest("upsertMovies() keeps one row per TMDB id", async (db) => {
+ *   await db.query("INSERT INTO movies ...", [...]);
+ *   assert.equal((await db.query("SELECT count(*) AS n FROM movies"))[0].n, 1);
+ * });
+ * ```
+ */
+export function dbTest(
+  name: string,
+  fn: (db: Database) => Promise<void>,
+  opts: DbTestOptions = {},
+): void {
+  for (const backend of backends()) {
+    Deno.test({
+      name: `${name} [${backend}]`,
+      ignore: opts.ignore,
+      only: opts.only,
+      fn: () => withDatabase(backend, fn, opts),
+    });
+  }
+}
