@@ -1,0 +1,91 @@
+/** `deno task ingest`: load MovieLens, TMDB or virtual users, print the report, write a snapshot. */
+import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import type { Config } from "../config.ts";
+import { openDatabase } from "../db/open.ts";
+import { openObjectStore } from "../storage/open.ts";
+import { ingestMovieLens } from "../data/ingest_movielens.ts";
+import { ingestTmdb } from "../data/ingest_tmdb.ts";
+import { ingestSynthetic } from "../data/ingest_synthetic.ts";
+import { formatReport, type IngestReport } from "../data/ingest_report.ts";
+import { TmdbClient } from "../data/tmdb.ts";
+import { createSnapshot } from "../snapshot/create.ts";
+
+const HELP = `
+deno task ingest — load data into reelrank, then snapshot the raw tables to the object store
+
+  --source movielens [--path DIR]        a MovieLens CSV folder (default data/ml-latest-small)
+  --source tmdb --pages N                TMDB popular movies (needs TMDB_API_KEY or TMDB_READ_TOKEN)
+        [--users N --movies-per-user N --seed S --language en-US --region US]
+                                         ...plus N virtual users watching them
+  --source synthetic [--users N --movies-per-user N --seed S]
+                                         virtual users over the movies already stored
+  --no-snapshot                          skip the snapshot
+
+Re-running an ingest is safe: rows are upserted, the report counts unchanged rows.
+`;
+
+const DEFAULT_PATH = new URL("../../data/ml-latest-small", import.meta.url).pathname;
+
+async function main(argv: string[], config: Config): Promise<void> {
+  const { values, positionals } = parseFlags(argv, {
+    source: { type: "string" },
+    path: { type: "string" },
+    pages: { type: "string" },
+    users: { type: "string" },
+    "movies-per-user": { type: "string" },
+    seed: { type: "string" },
+    language: { type: "string" },
+    region: { type: "string" },
+    "no-snapshot": { type: "boolean" },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const source = values.source ?? "movielens";
+  if (!["movielens", "tmdb", "synthetic"].includes(source)) {
+    throw new UsageError(`--source must be movielens, tmdb or synthetic, got "${source}"`);
+  }
+  const seed = intFlag("seed", values.seed, 42, 0);
+  const moviesPerUser = intFlag("movies-per-user", values["movies-per-user"], 30);
+  let client: TmdbClient | undefined;
+  if (source === "tmdb") {
+    if (values.pages === undefined) {
+      throw new UsageError("--source tmdb needs --pages N (20 movies per page)");
+    }
+    // Checked before opening the database so a missing key costs nothing.
+    client = new TmdbClient({ ...config.tmdb });
+  } else if (values.pages !== undefined) {
+    throw new UsageError(`--pages only applies to --source tmdb`);
+  }
+  if (source === "movielens" && (values.users ?? values.seed) !== undefined) {
+    throw new UsageError("--users and --seed apply to --source tmdb or synthetic");
+  }
+  const db = await openDatabase(config);
+  try {
+    let report: IngestReport;
+    if (source === "movielens") {
+      report = await ingestMovieLens(db, { path: values.path ?? DEFAULT_PATH });
+    } else if (source === "tmdb") {
+      report = await ingestTmdb(db, client!, {
+        pages: intFlag("pages", values.pages, 1),
+        users: intFlag("users", values.users, 0, 0),
+        moviesPerUser,
+        seed,
+        language: values.language,
+        region: values.region,
+      });
+    } else {report = await ingestSynthetic(db, {
+        users: intFlag("users", values.users, 200),
+        moviesPerUser,
+        seed,
+      });}
+    const extra: string[] = [];
+    if (!values["no-snapshot"]) {
+      const snap = await createSnapshot(db, openObjectStore(config), { ingestRunId: report.runId });
+      extra.push(`snapshot ${snap.id} written to ${openObjectStore(config).url}`);
+    }
+    console.log(formatReport(report, extra));
+  } finally {
+    await db.close();
+  }
+}
+
+if (import.meta.main) await runCli(HELP, main);

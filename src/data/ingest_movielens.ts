@@ -1,0 +1,160 @@
+/** Ingests a MovieLens folder: links, movies, then users and ratings, in committed batches. */
+import type { Database } from "../db/types.ts";
+import { getLogger } from "../log.ts";
+import type { InteractionRecord, MovieRecord } from "./contract.ts";
+import {
+  addWrites,
+  emptyCounts,
+  type IngestReport,
+  type TableCounts,
+  tableTotals,
+} from "./ingest_report.ts";
+import { finishIngestRun, heartbeat, startIngestRun } from "./ingest_runs.ts";
+import {
+  openMovieLensFolder,
+  type ParsedRow,
+  readMovieLensLinks,
+  readMovieLensMovies,
+  readMovieLensRatings,
+} from "./movielens.ts";
+import {
+  insertRejected,
+  type Rejection,
+  upsertInteractions,
+  upsertMovieLensMovies,
+  upsertMovieLensUsers,
+} from "./rows.ts";
+
+const log = getLogger("data/ingest_movielens");
+
+/** Options of {@linkcode ingestMovieLens}. */
+export interface MovieLensIngestOptions {
+  /** A folder with ratings.csv, movies.csv and optionally links.csv. */
+  path: string;
+  /** Ratings per committed batch (default 10,000). */
+  batchSize?: number;
+  /** Called after each committed batch with the counts so far (progress output, tests). */
+  onBatch?: (table: "movies" | "interactions", counts: TableCounts) => void;
+}
+
+function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
+  return {
+    raw: { file: row.file, line: row.line, record: row.raw },
+    reason: `${row.file} line ${row.line}: ${reason}`,
+  };
+}
+
+/**
+ * Imports a MovieLens folder. Every batch commits in its own transaction together with its
+ * rejected rows and the run's heartbeat, so a killed ingest leaves whole batches behind and a
+ * re-run (upserts on movieId, userId and (userId, movieId)) completes it without duplicates.
+ */
+export async function ingestMovieLens(
+  db: Database,
+  opts: MovieLensIngestOptions,
+): Promise<IngestReport> {
+  const started = performance.now();
+  const folder = await openMovieLensFolder(opts.path);
+  const batchSize = opts.batchSize ?? 10_000;
+  const params = { path: folder.dir };
+  const runId = await startIngestRun(db, "movielens", params);
+  const tables = {
+    links: emptyCounts(),
+    movies: emptyCounts(),
+    users: emptyCounts(),
+    interactions: emptyCounts(),
+  };
+  try {
+    const { links, rejected: badLinks } = await readMovieLensLinks(folder);
+    tables.links.read = links.size + badLinks.length;
+    tables.links.accepted = links.size;
+    tables.links.rejected = badLinks.length;
+    let pendingRejects: Rejection[] = badLinks.map((r) =>
+      rejection(r, r.result.ok ? "" : r.result.reason)
+    );
+
+    // Movies: keyed by movieId; a later duplicate line replaces the earlier one and is counted.
+    let batch = new Map<number, MovieRecord>();
+    const flushMovies = async () => {
+      const rows = [...batch.values()];
+      const rejects = pendingRejects;
+      batch = new Map();
+      pendingRejects = [];
+      await db.transaction(async (tx) => {
+        addWrites(tables.movies, await upsertMovieLensMovies(tx, rows, runId));
+        await insertRejected(tx, "movielens", rejects, runId);
+        await heartbeat(tx, runId);
+      });
+      opts.onBatch?.("movies", tables.movies);
+    };
+    for await (const row of readMovieLensMovies(folder, links)) {
+      tables.movies.read++;
+      if (!row.result.ok) {
+        tables.movies.rejected++;
+        pendingRejects.push(rejection(row, row.result.reason));
+        continue;
+      }
+      if (batch.has(row.result.value.id!)) tables.movies.duplicates++;
+      batch.set(row.result.value.id!, row.result.value);
+      if (batch.size >= 2000) await flushMovies();
+    }
+    await flushMovies();
+    log.info("movies stored", { run_id: runId, ...tables.movies });
+
+    // Ratings: must name a stored movie; users are created as they first appear.
+    const movieIds = new Set(
+      (await db.query<{ id: number }>("SELECT id FROM movies")).map((r) => r.id),
+    );
+    const seenUsers = new Set<number>();
+    let ratings = new Map<string, InteractionRecord>();
+    const flushRatings = async () => {
+      const rows = [...ratings.values()];
+      const newUsers = [...new Set(rows.map((r) => r.userId))].filter((u) => !seenUsers.has(u));
+      const rejects = pendingRejects;
+      ratings = new Map();
+      pendingRejects = [];
+      await db.transaction(async (tx) => {
+        addWrites(tables.users, await upsertMovieLensUsers(tx, newUsers, runId));
+        addWrites(tables.interactions, await upsertInteractions(tx, rows, runId));
+        await insertRejected(tx, "movielens", rejects, runId);
+        await heartbeat(tx, runId);
+      });
+      for (const u of newUsers) seenUsers.add(u);
+      opts.onBatch?.("interactions", tables.interactions);
+    };
+    for await (const row of readMovieLensRatings(folder)) {
+      tables.interactions.read++;
+      let reason = row.result.ok ? undefined : row.result.reason;
+      if (row.result.ok && !movieIds.has(row.result.value.movieId)) {
+        reason = `movieId ${row.result.value.movieId} is not in movies.csv`;
+      }
+      if (reason !== undefined || !row.result.ok) {
+        tables.interactions.rejected++;
+        pendingRejects.push(rejection(row, reason!));
+        continue;
+      }
+      const key = `${row.result.value.userId}:${row.result.value.movieId}`;
+      if (ratings.has(key)) tables.interactions.duplicates++;
+      ratings.set(key, row.result.value);
+      if (ratings.size >= batchSize) await flushRatings();
+    }
+    await flushRatings();
+    tables.users.read = seenUsers.size;
+    const report: IngestReport = {
+      runId,
+      source: "movielens",
+      params,
+      tables,
+      totals: await tableTotals(db),
+      seconds: (performance.now() - started) / 1000,
+    };
+    await finishIngestRun(db, runId, { status: "succeeded", counts: report.tables });
+    log.info("movielens ingest finished", { run_id: runId, seconds: report.seconds });
+    return report;
+  } catch (err) {
+    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message }).catch(
+      () => {},
+    );
+    throw err;
+  }
+}

@@ -1,0 +1,82 @@
+/** Ingest run bookkeeping: a row per run, a heartbeat per committed batch, a final status and counts. */
+import type { Database, Sql } from "../db/types.ts";
+
+/** Where the rows of an ingest come from. */
+export type IngestSource = "movielens" | "tmdb" | "synthetic";
+
+/** How long a 'running' run may go without a heartbeat before another run calls it interrupted. */
+const STALE_SECONDS = 120;
+
+/**
+ * Records the start of a run and marks earlier runs of the same source that stopped without
+ * finishing (a killed process) as interrupted. On PGlite the data-folder lock guarantees no other
+ * process is ingesting, so every 'running' run is stale; on PostgreSQL only silent ones are.
+ */
+export async function startIngestRun(
+  db: Database,
+  source: IngestSource,
+  params: unknown,
+): Promise<number> {
+  const staleAfter = db.kind === "pglite" ? 0 : STALE_SECONDS;
+  await db.query(
+    `UPDATE ingest_runs SET status = 'interrupted', finished_at = now(), error = 'stopped without finishing'
+     WHERE source = $1 AND status = 'running' AND heartbeat_at <= now() - make_interval(secs => $2)`,
+    [source, staleAfter],
+  );
+  const [row] = await db.query<{ id: number }>(
+    "INSERT INTO ingest_runs (source, params) VALUES ($1, $2::jsonb) RETURNING id",
+    [source, JSON.stringify(params ?? {})],
+  );
+  return row.id;
+}
+
+/** Marks the run alive; called inside each batch transaction so it commits with the batch. */
+export async function heartbeat(sql: Sql, runId: number): Promise<void> {
+  await sql.query("UPDATE ingest_runs SET heartbeat_at = now() WHERE id = $1", [runId]);
+}
+
+/** Records the end of a run with its counts, or the error that stopped it. */
+export async function finishIngestRun(
+  db: Sql,
+  runId: number,
+  outcome: { status: "succeeded" | "failed"; counts?: unknown; error?: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE ingest_runs SET status = $2, finished_at = now(), heartbeat_at = now(),
+       counts = $3::jsonb, error = $4 WHERE id = $1`,
+    [
+      runId,
+      outcome.status,
+      outcome.counts === undefined ? null : JSON.stringify(outcome.counts),
+      outcome.error ?? null,
+    ],
+  );
+}
+
+/** One row of `ingest_runs`. */
+export interface IngestRun {
+  id: number;
+  source: string;
+  status: string;
+  params: unknown;
+  counts: unknown;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** The most recent runs, newest first. */
+export async function listIngestRuns(db: Sql, opts: { limit?: number } = {}): Promise<IngestRun[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    "SELECT id, source, status, params, counts, started_at, finished_at FROM ingest_runs ORDER BY id DESC LIMIT $1",
+    [opts.limit ?? 20],
+  );
+  return rows.map((r) => ({
+    id: r.id as number,
+    source: r.source as string,
+    status: r.status as string,
+    params: r.params,
+    counts: r.counts,
+    startedAt: r.started_at as Date,
+    finishedAt: (r.finished_at as Date | null) ?? null,
+  }));
+}
