@@ -84,3 +84,20 @@ export async function getMovies(db: Sql, ids: readonly number[]): Promise<MovieD
     }];
   });
 }
+
+/** A user's watched movie ids in protocol order (timestamp, then movie id), oldest first. */
+export async function getUserHistory(db: Sql, userId: number): Promise<number[]> {
+  const rows = await db.query<{ movie_id: number }>(
+    "SELECT movie_id FROM interactions WHERE user_id = $1 ORDER BY ts, movie_id",
+    [userId],
+  );
+  return rows.map((r) => r.movie_id);
+}
+
+/** The id to publish for a movie: MovieLens id, else TMDB id, else reelrank's own. */
+export async function rawMovieIds(db: Sql): Promise<Map<number, number>> {
+  const rows = await db.query<{ id: number; raw: number }>(
+    "SELECT id, COALESCE(movielens_id, tmdb_id, id) AS raw FROM movies",
+  );
+  return new Map(rows.map((r) => [r.id, r.raw]));
+}

@@ -1,0 +1,39 @@
+/** Terminal renderings shared by train, evaluate and start: metric tables, epoch lines, movie lists. */
+import type { Evaluation } from "../model/train_run.ts";
+import type { EpochLog } from "../model/train.ts";
+import type { MovieDisplay } from "../data/queries.ts";
+import { formatTable } from "./table.ts";
+
+const f4 = (x: number) => x.toFixed(4);
+const pm = (x: number, se: number) => `${f4(x)} ± ${f4(se)}`;
+
+/** One row per scorer: validation NDCG@10, and the test metrics with standard errors. */
+export function formatEvaluation(rows: { name: string; evaluation: Evaluation }[]): string {
+  return formatTable(
+    ["model", "val NDCG@10", "test HR@10", "test NDCG@10", "test HR@20", "test NDCG@20", "test MRR", "users"],
+    rows.map(({ name, evaluation: { validation: v, test: t } }) => [
+      name,
+      pm(v.ndcg10, v.se.ndcg10),
+      pm(t.hr10, t.se.hr10),
+      pm(t.ndcg10, t.se.ndcg10),
+      pm(t.hr20, t.se.hr20),
+      f4(t.ndcg20),
+      f4(t.mrr),
+      t.users,
+    ]),
+  );
+}
+
+/** A progress line for one epoch. */
+export function formatEpoch(e: EpochLog): string {
+  return `epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val NDCG@10 ${f4(e.valNdcg10)}  ` +
+    `val HR@10 ${f4(e.valHr10)}  ${e.seconds.toFixed(1)} s${e.best ? "  *best" : ""}`;
+}
+
+/** A numbered list of recommended movies with year and genres. */
+export function formatMovies(movies: MovieDisplay[]): string {
+  return movies.map((m, i) =>
+    `${String(i + 1).padStart(3)}. ${m.title}${m.year ? ` (${m.year})` : ""}` +
+    (m.genres.length ? `  — ${m.genres.slice(0, 3).join(", ")}` : "")
+  ).join("\n");
+}

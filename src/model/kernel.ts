@@ -1,0 +1,248 @@
+/** Loads the WASM kernel on one shared memory, owns the arena allocator and the worker pool. */
+import { invalid, ReelrankError } from "../errors.ts";
+import { CLAIM_BITS, CTRL, runChunks, type WorkerInit } from "./kernel_protocol.ts";
+
+/** A kernel export: byte offsets and dimensions in, at most one number out. */
+export type KernelFn = (...args: number[]) => number;
+
+/** Every export of wasm/build/kernel.wasm by name (shapes are documented in wasm/assembly/*.ts). */
+export type KernelExports = Record<string, KernelFn>;
+
+/** Options for {@link Kernel.create}. */
+export interface KernelOptions {
+  /** Threads including the main thread (default: min(2, hardware concurrency)). */
+  threads?: number;
+  /** Compiled kernel; default wasm/build/kernel.wasm next to this repository's sources. */
+  wasmUrl?: URL;
+  /** Initial memory in MiB (grows on demand up to the module's maximum, 2 GiB). */
+  initialMiB?: number;
+  /** Busy-wait iterations before the main thread sleeps waiting for workers (default 2000, µs). */
+  spin?: number;
+  /** Busy-wait iterations before an idle worker sleeps (default 2000; more covers the gaps
+   * between the jobs of a training step on an idle machine but slows a busy one). */
+  workerSpin?: number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 32768;
+const DEFAULT_WASM = new URL("../../wasm/build/kernel.wasm", import.meta.url);
+
+/**
+ * The kernel: one shared `WebAssembly.Memory`, the main thread's instance, a bump allocator for the
+ * arena and `threads − 1` workers that run column/row ranges of the big products.
+ */
+export class Kernel {
+  readonly memory: WebAssembly.Memory;
+  readonly fn: KernelExports;
+  readonly threads: number;
+  #module: WebAssembly.Module;
+  #workers: Worker[] = [];
+  #ctrl = 0;
+  #fns: KernelFn[] = [];
+  #args: number[] = [];
+  #names: string[];
+  #ids: Map<string, number>;
+  #top: number;
+  #seq = 0;
+  #closed = false;
+  #spin = 2_000;
+
+  private constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    fn: KernelExports,
+    threads: number,
+  ) {
+    this.#module = module;
+    this.memory = memory;
+    this.fn = fn;
+    this.threads = threads;
+    this.#names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) =>
+      e.name
+    );
+    this.#ids = new Map(this.#names.map((n, i) => [n, i]));
+    this.#fns = this.#names.map((n) => fn[n]);
+    this.#top = align(fn.heapBase(), 64);
+  }
+
+  /** Compiles and instantiates the kernel and starts its workers (await it once, then reuse). */
+  static async create(options: KernelOptions = {}): Promise<Kernel> {
+    const threads = options.threads ?? Math.min(2, navigator.hardwareConcurrency || 1);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw invalid(`kernel threads must be an integer in 1..64, got ${threads}`);
+    }
+    let bytes: Uint8Array<ArrayBuffer>;
+    const url = options.wasmUrl ?? DEFAULT_WASM;
+    try {
+      bytes = await Deno.readFile(url);
+    } catch (cause) {
+      throw new ReelrankError(
+        "UNAVAILABLE",
+        `kernel not built: cannot read ${url.pathname}; run \`deno task build\``,
+        {
+          cause,
+          permanent: true,
+        },
+      );
+    }
+    const module = await WebAssembly.compile(bytes);
+    const pages = Math.max(64, Math.ceil(((options.initialMiB ?? 16) * 1048576) / PAGE));
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const kernel = new Kernel(
+      module,
+      memory,
+      instance.exports as unknown as KernelExports,
+      threads,
+    );
+    const scratchBytes = kernel.fn.scratchBytes();
+    kernel.fn.setScratch(kernel.alloc(scratchBytes));
+    kernel.#spin = options.spin ?? 2_000;
+    await kernel.#startWorkers(scratchBytes, options.workerSpin ?? 2_000);
+    return kernel;
+  }
+
+  async #startWorkers(scratchBytes: number, spin: number): Promise<void> {
+    const ready: Promise<void>[] = [];
+    const ctrl = this.#ctrl = this.alloc(CTRL.BYTES);
+    for (let t = 1; t < this.threads; t++) {
+      const scratch = this.alloc(scratchBytes);
+      const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+      this.#workers.push(worker);
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.onmessage = () => resolve();
+          worker.onerror = (e) => {
+            e.preventDefault();
+            reject(
+              new ReelrankError("INTERNAL", `kernel worker ${t} failed to start: ${e.message}`),
+            );
+          };
+        }),
+      );
+      const init: WorkerInit = {
+        module: this.#module,
+        memory: this.memory,
+        ctrl,
+        scratch,
+        names: this.#names,
+        spin,
+      };
+      worker.postMessage(init);
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** Reserves `bytes` of zeroed arena memory (64-byte aligned), growing the memory if needed. */
+  alloc(bytes: number, alignment = 64): number {
+    const offset = align(this.#top, alignment);
+    const end = offset + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) {
+        throw invalid(`kernel arena would need ${end} bytes, more than the 2 GiB maximum`);
+      }
+      this.memory.grow(pages);
+    }
+    this.#top = end;
+    return offset;
+  }
+
+  /** A float32 view of `length` elements at byte `offset` (re-take views after alloc grows memory). */
+  f32(offset: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, length);
+  }
+
+  /** An int32 view of `length` elements at byte `offset`. */
+  i32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, offset, length);
+  }
+
+  /**
+   * Runs export `name` over [0, total): every call gets `args` followed by a range (lo, hi), and the
+   * ranges are chunks of `chunk` that the main thread and the workers claim dynamically, so a
+   * thread the OS delays does not stall the others. Returns the sum of the chunks' results, added
+   * in chunk order. With one thread, after close(), or when total < minTotal: one call on [0, total).
+   */
+  parallel(
+    name: string,
+    args: number[],
+    total: number,
+    options: { chunk?: number; minTotal?: number } = {},
+  ): number {
+    const f = this.fn[name];
+    if (this.#workers.length === 0 || total < (options.minTotal ?? 0) || total <= 0) {
+      return f(...args, 0, total) ?? 0;
+    }
+    const chunk = Math.max(options.chunk ?? 64, Math.ceil(total / CTRL.MAX_CHUNKS));
+    const n = Math.ceil(total / chunk);
+    if (n <= 1) return f(...args, 0, total) ?? 0;
+    if (args.length > CTRL.MAX_ARGS) {
+      throw invalid(`kernel call ${name} has ${args.length} arguments, at most ${CTRL.MAX_ARGS}`);
+    }
+    const i32 = new Int32Array(this.memory.buffer);
+    const f64 = new Float64Array(this.memory.buffer);
+    const ctrl = this.#ctrl;
+    const base = ctrl >> 2;
+    // Publish: tag first (stale claims stop matching), then the job, then open the claim counter.
+    const tag = (this.#seq = (this.#seq + 1) & 0x7ff) || (this.#seq = 1);
+    Atomics.store(i32, base + CTRL.TAG, tag);
+    for (let i = 0; i < args.length; i++) f64[((ctrl + CTRL.ARGS) >> 3) + i] = args[i];
+    Atomics.store(i32, base + CTRL.FN, this.#ids.get(name)!);
+    Atomics.store(i32, base + CTRL.NARGS, args.length);
+    Atomics.store(i32, base + CTRL.TOTAL, total);
+    Atomics.store(i32, base + CTRL.CHUNK, chunk);
+    Atomics.store(i32, base + CTRL.NCHUNKS, n);
+    Atomics.store(i32, base + CTRL.DONE, 0);
+    Atomics.store(i32, base + CTRL.FAILED, 0);
+    Atomics.store(i32, base + CTRL.CLAIM, tag << CLAIM_BITS);
+    Atomics.add(i32, base + CTRL.SEQ, 1);
+    Atomics.notify(i32, base + CTRL.SEQ);
+    const error = runChunks(i32, f64, ctrl, this.#fns, this.#args);
+    // Spin a little, then sleep: on a busy machine a spinning main thread would steal the core a
+    // worker needs to finish its last chunk.
+    let spins = 0;
+    for (
+      let done = Atomics.load(i32, base + CTRL.DONE);
+      done < n;
+      done = Atomics.load(i32, base + CTRL.DONE)
+    ) {
+      if (++spins > this.#spin) Atomics.wait(i32, base + CTRL.DONE, done);
+    }
+    if (Atomics.load(i32, base + CTRL.FAILED)) {
+      throw new ReelrankError(
+        "INTERNAL",
+        `kernel op ${name} failed in a thread: ${
+          (error as Error)?.message ?? "see the worker's error"
+        }`,
+        { cause: error },
+      );
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += f64[((ctrl + CTRL.RESULTS) >> 3) + i];
+    return sum;
+  }
+
+  /** Stops the workers; the main-thread instance stays usable single-threaded. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#workers.length > 0) {
+      const i32 = new Int32Array(this.memory.buffer);
+      Atomics.store(i32, (this.#ctrl >> 2) + CTRL.SEQ, -1);
+      Atomics.notify(i32, (this.#ctrl >> 2) + CTRL.SEQ);
+    }
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
+  }
+}
+
+function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}

@@ -1,0 +1,152 @@
+/**
+ * A tracked training run: split the stored interactions, train, evaluate the model and the
+ * popularity baseline with one protocol, log everything, register the version and apply the
+ * promotion gate. `deno task train`, `deno task start` and the pipeline all call this.
+ */
+import type { Context } from "../context.ts";
+import { MODEL_NAME } from "../context.ts";
+import { loadInteractions } from "../data/queries.ts";
+import { invalid } from "../errors.ts";
+import { type Split, splitInteractions } from "../features/split.ts";
+import type { PromotionDecision } from "../registry/store.ts";
+import { withRun } from "../tracking/run.ts";
+import { popularityScorer } from "./baselines.ts";
+import { evaluateBoth, type PhaseReport } from "./ranking_metrics.ts";
+import { type EpochLog, resolveParams, type TrainParams, trainRecommender } from "./train.ts";
+
+/** Validation and test reports of one scorer. */
+export interface Evaluation {
+  validation: PhaseReport;
+  test: PhaseReport;
+}
+
+/** What a training run produced. */
+export interface TrainRunResult {
+  runId: string;
+  version: number;
+  decision: PromotionDecision;
+  model: Evaluation;
+  popularity: Evaluation;
+  params: TrainParams;
+  epochs: EpochLog[];
+  bestEpoch: number;
+  trainSeconds: number;
+  users: number;
+  items: number;
+}
+
+/** Loads every stored interaction and applies the leave-last-two-out split. */
+export async function loadSplit(ctx: Pick<Context, "db">): Promise<Split> {
+  const rows = await loadInteractions(ctx.db);
+  const split = splitInteractions({ users: rows.user, items: rows.movie, timestamps: rows.ts });
+  if (split.users.length < 2 || split.universe.size < 2) {
+    throw invalid(
+      `not enough data to train: ${split.users.length} users with ≥ 3 interactions and ${split.universe.size} movies; run \`deno task ingest\` first`,
+    );
+  }
+  return split;
+}
+
+/** The metrics logged for a run and stored with a model version (`val_ndcg10` is the gate's). */
+export function flatMetrics(e: Evaluation, prefix = ""): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [phase, r] of [["val", e.validation], ["test", e.test]] as const) {
+    for (const k of ["hr10", "hr20", "ndcg10", "ndcg20", "mrr"] as const) {
+      out[`${prefix}${phase}_${k}`] = r[k];
+      out[`${prefix}${phase}_${k}_se`] = r.se[k];
+    }
+  }
+  return out;
+}
+
+/** Trains, evaluates, registers and gates one model version, tracked as one run. */
+export async function trainAndRegister(
+  ctx: Context,
+  options: {
+    params?: Partial<TrainParams>;
+    snapshotId?: string;
+    codeVersion?: string;
+    onEpoch?: (log: EpochLog) => void;
+    signal?: AbortSignal;
+    exitOnSignal?: boolean;
+  } = {},
+): Promise<TrainRunResult> {
+  const p = resolveParams(options.params);
+  const split = await loadSplit(ctx);
+  const kernel = await ctx.kernel();
+  return await withRun(ctx.tracking, async (run) => {
+    await run.logParams({
+      features: JSON.stringify(p.features),
+      hidden: p.hidden.join(","),
+      dropout: p.dropout,
+      lr: p.lr,
+      weight_decay: p.weightDecay,
+      batch_size: p.batchSize,
+      negatives: p.negatives,
+      prefixes_per_user: p.prefixesPerUser,
+      max_epochs: p.epochs,
+      patience: p.patience,
+      seed: p.seed,
+      users: split.users.length,
+      items: split.universe.size,
+    });
+    const trained = await trainRecommender(kernel, split, {
+      params: p,
+      signal: options.signal,
+      onEpoch: async (e) => {
+        options.onEpoch?.(e);
+        const values = {
+          train_loss: e.loss,
+          val_ndcg10_epoch: e.valNdcg10,
+          val_hr10_epoch: e.valHr10,
+          epoch_seconds: e.seconds,
+        };
+        await run.logMetrics(values, e.epoch);
+        await run.heartbeat();
+      },
+    });
+    const model = await evaluateBoth(split, trained.model.scorer());
+    const popularity = await evaluateBoth(split, popularityScorer(split));
+    const metrics = {
+      ...flatMetrics(model),
+      ...flatMetrics(popularity, "popularity_"),
+      best_epoch: trained.bestEpoch,
+      train_seconds: trained.seconds,
+    };
+    await run.logMetrics(metrics);
+    const bytes = await trained.model.save({
+      runId: run.id,
+      snapshotId: options.snapshotId ?? null,
+    });
+    const artifact = await run.logArtifact("model/model.rrck", bytes);
+    const version = await ctx.registry.registerVersion(MODEL_NAME, {
+      artifact: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
+      runId: run.id,
+      snapshotId: options.snapshotId,
+      metrics,
+    });
+    const decision = await ctx.registry.promoteIfBetter(MODEL_NAME, version.version);
+    await run.setTags({
+      model_version: String(version.version),
+      promoted: String(decision.promoted),
+    });
+    return {
+      runId: run.id,
+      version: version.version,
+      decision,
+      model,
+      popularity,
+      params: p,
+      epochs: trained.epochs,
+      bestEpoch: trained.bestEpoch,
+      trainSeconds: trained.seconds,
+      users: split.users.length,
+      items: split.universe.size,
+    };
+  }, {
+    experiment: "reelrank-train",
+    codeVersion: options.codeVersion,
+    snapshotId: options.snapshotId,
+    exitOnSignal: options.exitOnSignal,
+  });
+}
