@@ -38,7 +38,18 @@ if (!force && mtime(out) > newestSource()) {
 const started = performance.now();
 const { error, stderr } = await asc.main(
   ["--config", `${here}asconfig.json`, "--target", "release"],
-  { stdout: { write: () => true } as never },
+  {
+    stdout: { write: () => true } as never,
+    // Write to a temporary name and rename, so a concurrent reader never sees half a module.
+    writeFile: (name: string, contents: Uint8Array | string, baseDir: string) => {
+      const path = name.startsWith("/") ? name : `${baseDir}/${name}`;
+      Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      const tmp = `${path}.${Deno.pid}.tmp`;
+      if (typeof contents === "string") Deno.writeTextFileSync(tmp, contents);
+      else Deno.writeFileSync(tmp, contents);
+      Deno.renameSync(tmp, path);
+    },
+  },
 );
 if (error) {
   console.error(stderr.toString());

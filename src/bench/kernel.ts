@@ -129,9 +129,12 @@ function rate(seconds: number, run: (i: number) => void): Rate {
     now = performance.now();
   }
   const cpu = process.cpuUsage(cpu0);
+  let busiest = 0;
+  for (const [id, ms] of threadCpuMs()) busiest = Math.max(busiest, ms - (threads0.get(id) ?? 0));
   return {
     wall: (calls * 1000) / (now - start),
     cpu: (calls * 1e6) / Math.max(1, cpu.user + cpu.system),
+    busiest: busiest > 0 ? (calls * 1000) / busiest : NaN,
   };
 }
 

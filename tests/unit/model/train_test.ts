@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { splitInteractions } from "../../../src/features/split.ts";
+import { Kernel } from "../../../src/model/kernel.ts";
+import { popularityScorer } from "../../../src/model/baselines.ts";
+import { evaluateRanking } from "../../../src/model/ranking_metrics.ts";
+import { Recommender } from "../../../src/model/recommender.ts";
+import { type TrainParams, trainRecommender } from "../../../src/model/train.ts";
+import { sequenceInteractions } from "../../fixtures/sequences/generate.ts";
+
+const small: Partial<TrainParams> = {
+  hidden: [64],
+  batchSize: 64,
+  negatives: 64,
+  epochs: 8,
+  patience: 8,
+  lr: 3e-3,
+  dropout: 0.1,
+  seed: 3,
+};
+
+Deno.test("trainRecommender() learns sequences: validation and test NDCG@10 far above popularity", async () => {
+  const split = splitInteractions(sequenceInteractions());
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const result = await trainRecommender(kernel, split, { params: small });
+    const scorer = result.model.scorer();
+    const pop = popularityScorer(split);
+    for (const phase of ["validation", "test"] as const) {
+      const model = await evaluateRanking(split, scorer, { phase });
+      const base = await evaluateRanking(split, pop, { phase });
+      assert.ok(model.ndcg10 > base.ndcg10 + 0.2, `${phase}: model ${model.ndcg10} vs popularity ${base.ndcg10}`);
+    }
+    const best = result.epochs.find((e) => e.epoch === result.bestEpoch)!;
+    assert.ok(result.epochs.every((e) => e.valNdcg10 <= best.valNdcg10), "the kept epoch has the best validation NDCG@10");
+    const again = await evaluateRanking(split, scorer, { phase: "validation" });
+    assert.ok(Math.abs(again.ndcg10 - best.valNdcg10) < 1e-9, "the best epoch's weights are the ones kept");
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("trainRecommender() is deterministic for a seed", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 60 }));
+  const losses: number[][] = [];
+  for (let run = 0; run < 2; run++) {
+    const kernel = await Kernel.create({ threads: 1 });
+    try {
+      const r = await trainRecommender(kernel, split, { params: { ...small, epochs: 2 } });
+      losses.push(r.epochs.map((e) => e.loss));
+    } finally {
+      kernel.close();
+    }
+  }
+  assert.deepEqual(losses[0], losses[1]);
+});
+
+Deno.test("trainRecommender() stops early when validation NDCG@10 stops improving", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 60 }));
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const r = await trainRecommender(kernel, split, { params: { ...small, epochs: 40, patience: 1, lr: 0.02 } });
+    assert.ok(r.epochs.length < 40, `ran ${r.epochs.length} epochs`);
+    assert.equal(r.epochs.length, r.bestEpoch + 1);
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("a saved recommender reloads with identical scores and recommends no watched movie", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 60 }));
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const { model } = await trainRecommender(kernel, split, { params: { ...small, epochs: 2 } });
+    const bytes = await model.save({ runId: "r1" });
+    const loaded = await Recommender.load(kernel, bytes);
+    assert.equal(loaded.info.runId, "r1");
+    const histories = split.users.slice(0, 5).map((u) => u.trainIndices);
+    const [a, b] = [new Float32Array(5 * model.size), new Float32Array(5 * model.size)];
+    model.scoreInto(histories, a);
+    loaded.scoreInto(histories, b);
+    assert.deepEqual(a, b);
+    const watched = Array.from(split.users[0].trainItems);
+    const recs = loaded.recommend(watched, 10);
+    assert.equal(recs.length, 10);
+    for (const r of recs) assert.ok(!watched.includes(r.movieId));
+    assert.throws(() => loaded.recommend(watched, 0), /k must/);
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("trainRecommender() refuses bad hyperparameters by name", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 20 }));
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    await assert.rejects(trainRecommender(kernel, split, { params: { batchSize: 1 } }), /batchSize/);
+    await assert.rejects(trainRecommender(kernel, split, { params: { dropout: 1 } }), /dropout/);
+    await assert.rejects(trainRecommender(kernel, split, { params: { hidden: [] } }), /hidden/);
+  } finally {
+    kernel.close();
+  }
+});
