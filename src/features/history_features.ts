@@ -10,8 +10,11 @@
  */
 import { invalid } from "../errors.ts";
 
-/** One bag: exponential recency with time constant `tau` (in items), or the whole history. */
-export type BagSpec = { kind: "recent"; tau: number } | { kind: "all" };
+/**
+ * One bag: exponential recency with time constant `tau` (in items), or uniform weights over the
+ * whole history — or over its last `max` movies, which bounds the cost of very long histories.
+ */
+export type BagSpec = { kind: "recent"; tau: number } | { kind: "all"; max?: number };
 
 /** How histories become model inputs; stored in the checkpoint manifest with the model. */
 export interface FeatureSpec {
@@ -31,9 +34,9 @@ export function validateFeatureSpec(spec: FeatureSpec): FeatureSpec {
     throw invalid(`feature spec needs a non-empty "bags" array, got ${JSON.stringify(spec)}`);
   }
   for (const bag of spec.bags) {
-    const ok = bag.kind === "all" ||
+    const ok = (bag.kind === "all" && (bag.max === undefined || (Number.isInteger(bag.max) && bag.max > 0))) ||
       (bag.kind === "recent" && Number.isFinite(bag.tau) && bag.tau > 0);
-    if (!ok) throw invalid(`feature bag must be {kind:"all"} or {kind:"recent",tau>0}, got ${JSON.stringify(bag)}`);
+    if (!ok) throw invalid(`feature bag must be {kind:"all",max?:integer>0} or {kind:"recent",tau>0}, got ${JSON.stringify(bag)}`);
   }
   return spec;
 }
@@ -46,12 +49,13 @@ export function inputWidth(spec: FeatureSpec, V: number): number {
 /** Most non-zeros one history of length `n` produces. */
 export function maxNonZeros(spec: FeatureSpec, n: number): number {
   let total = 0;
-  for (const bag of spec.bags) total += bag.kind === "all" ? n : Math.min(n, windowOf(bag.tau));
+  for (const bag of spec.bags) total += Math.min(n, windowOf(bag));
   return total;
 }
 
-function windowOf(tau: number): number {
-  return Math.ceil(5 * tau);
+// How many of the most recent movies a bag looks at.
+function windowOf(bag: BagSpec): number {
+  return bag.kind === "all" ? bag.max ?? Infinity : Math.ceil(5 * bag.tau);
 }
 
 /** A growing CSR matrix: rows of (index, value) pairs. */
@@ -87,7 +91,7 @@ export function encodeHistory(
   const n = options.length ?? history.length;
   spec.bags.forEach((bag, b) => {
     const base = b * V;
-    const w = bag.kind === "all" ? n : Math.min(n, windowOf(bag.tau));
+    const w = Math.min(n, windowOf(bag));
     if (w === 0) return;
     let sum = 0;
     const start = out.values.length;

@@ -1,5 +1,5 @@
 /** The backward pass and the Adam step: schedules kernel calls; gradients land in the arena's grad slab. */
-import { denseOp, splitOp } from "./forward.ts";
+import { denseOp, splitOp } from "./dispatch.ts";
 import type { Mlp } from "./mlp.ts";
 
 /** Backpropagates the loss of the last "train" forward into every parameter gradient. */
@@ -12,7 +12,14 @@ export function backwardPass(mlp: Mlp): void {
   const C = candidates || c.output;
   const [probs, labels] = [mlp.at("probs"), mlp.at("labels")];
   const rowChunk = Math.max(1, Math.ceil(16384 / C));
-  splitOp(mlp, "softmaxCrossEntropyBackward", [probs, probs, labels, B, C], B, B * C, rowChunk);
+  const args = [probs, probs, labels, B, C];
+  splitOp(mlp, {
+    name: "softmaxCrossEntropyBackward",
+    args,
+    total: B,
+    work: B * C,
+    chunk: rowChunk,
+  });
   let dOut = probs;
   let spare = [mlp.at("dA"), mlp.at("dB")];
   for (let l = L - 1; l >= 0; l--) {
@@ -25,19 +32,20 @@ export function backwardPass(mlp: Mlp): void {
       : [mlp.at(`p:W${l}`), mlp.at(`g:W${l}`), mlp.at(`g:b${l}`), OUT];
     if (l === 0 && c.sparseInput) {
       const args = [gW, gb, dOut, mlp.at("offsets"), mlp.at("indices"), mlp.at("values"), B, OUT];
-      splitOp(mlp, "sparseBagBackward", args, OUT, nnz * OUT, 32);
+      splitOp(mlp, { name: "sparseBagBackward", args, total: OUT, work: nnz * OUT, chunk: 32 });
     } else {
       if (width >= 1024) {
         // Wide layer: transposing the input once lets the product read A along whole cache lines.
         mlp.kernel.fn.transpose(mlp.at("xT"), inp, B, IN);
         const args = [gW, gb, mlp.at("xT"), dOut, B, IN, width, 0];
-        denseOp(mlp, "denseBackwardWeightT", args, B * IN * width, width);
+        denseOp(mlp, { name: "denseBackwardWeightT", args, macs: B * IN * width, cols: width });
       } else {
         const args = [gW, gb, inp, dOut, B, IN, width, 0];
-        denseOp(mlp, "denseBackwardWeight", args, B * IN * width, width);
+        denseOp(mlp, { name: "denseBackwardWeight", args, macs: B * IN * width, cols: width });
       }
       if (l > 0) {
-        denseOp(mlp, "denseBackwardInput", [dIn, dOut, W, B, IN, width], B * IN * width, IN);
+        const args = [dIn, dOut, W, B, IN, width];
+        denseOp(mlp, { name: "denseBackwardInput", args, macs: B * IN * width, cols: IN });
       }
     }
     if (cand) {
@@ -67,7 +75,7 @@ function hiddenBackward(mlp: Mlp, l: number, g: number, B: number, F: number): v
   if (mlp.config.batchNorm) {
     const args = [g, mlp.at(`g:gamma${l}`), mlp.at(`g:beta${l}`), g, mlp.at(`xhat${l}`)];
     args.push(mlp.at(`invStd${l}`), mlp.at(`p:gamma${l}`), B, F);
-    splitOp(mlp, "batchNormBackward", args, F, n, 32);
+    splitOp(mlp, { name: "batchNormBackward", args, total: F, work: n, chunk: 32 });
   }
 }
 
@@ -86,7 +94,8 @@ export function adamPass(mlp: Mlp): void {
     const F = mlp.dims[1];
     const args = [W, W + slab.grad, W + slab.m, W + slab.v, rows, n, F];
     args.push(a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, t, 1);
-    splitOp(mlp, "adamStepRows", args, n, n * F, Math.max(16, Math.ceil(16384 / F)));
+    const chunk = Math.max(16, Math.ceil(16384 / F));
+    splitOp(mlp, { name: "adamStepRows", args, total: n, work: n * F, chunk });
   }
   for (const [g, wd] of [["decay", a.weightDecay], ["plain", 0]] as const) {
     const p = base + groups[g].offset;
@@ -104,6 +113,6 @@ export function adamPass(mlp: Mlp): void {
       wd,
       t,
     ];
-    splitOp(mlp, "adamStep", args, n, n, 32768);
+    splitOp(mlp, { name: "adamStep", args, total: n, work: n, chunk: 32768 });
   }
 }

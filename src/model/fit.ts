@@ -12,7 +12,12 @@ export interface BatchSource {
 }
 
 /** Rows of a dense row-major matrix x (size × width) with class labels. */
-export function denseSource(x: Float32Array, labels: Int32Array, width: number): BatchSource {
+export function denseSource(
+  x: Float32Array,
+  labels: Int32Array,
+  options: { width: number },
+): BatchSource {
+  const { width } = options;
   if (x.length !== labels.length * width) {
     throw invalid(
       `dense source has ${x.length} values for ${labels.length} labels of width ${width}`,

@@ -2,29 +2,10 @@
 import { invalid } from "../errors.ts";
 import type { CandidateOptions, Mode } from "./batch.ts";
 import type { Mlp } from "./mlp.ts";
+import { denseOp, splitOp } from "./dispatch.ts";
 
-/** Runs `name` over output columns, split across threads when `macs` pays for a sync. */
-export function denseOp(mlp: Mlp, name: string, args: number[], macs: number, cols: number): void {
-  mlp.kernel.parallel(name, args, cols, {
-    chunk: cols >= 1024 ? 64 : 32,
-    minTotal: macs >= mlp.config.parallelMin ? 0 : Infinity,
-  });
-}
-
-/** Runs an elementwise-cost op over [0, total), split when `work` (elements) pays for a sync. */
-export function splitOp(
-  mlp: Mlp,
-  name: string,
-  args: number[],
-  total: number,
-  work: number,
-  chunk: number,
-): number {
-  return mlp.kernel.parallel(name, args, total, {
-    chunk,
-    minTotal: work >= mlp.config.parallelMin / 4 ? 0 : Infinity,
-  });
-}
+// Widest input the kernel's batch-1 path compacts (MAX_VEC_IN in wasm/assembly/thread.ts).
+const MAX_VEC_IN = 65536;
 
 /**
  * Forward over the batch in the arena. Returns the mean softmax cross-entropy in "train" mode
@@ -46,11 +27,18 @@ export function forwardPass(mlp: Mlp, mode: Mode, options: Partial<CandidateOpti
     const [W, b] = [mlp.at(`p:W${l}`), mlp.at(`p:b${l}`)];
     if (l === 0 && c.sparseInput) {
       const args = [out, mlp.at("offsets"), mlp.at("indices"), mlp.at("values"), W, b, B, OUT];
-      splitOp(mlp, "sparseBagForward", args, B, mlp.current.nnz * OUT, 8);
-    } else if (B === 1) {
+      splitOp(mlp, {
+        name: "sparseBagForward",
+        args,
+        total: B,
+        work: mlp.current.nnz * OUT,
+        chunk: 8,
+      });
+    } else if (B === 1 && IN <= MAX_VEC_IN) {
       mlp.kernel.fn.denseForwardVec(out, inp, W, b, IN, OUT, 0, OUT);
     } else {
-      denseOp(mlp, "denseForward", [out, inp, W, b, B, IN, OUT], B * IN * OUT, OUT);
+      const args = [out, inp, W, b, B, IN, OUT];
+      denseOp(mlp, { name: "denseForward", args, macs: B * IN * OUT, cols: OUT });
     }
     if (last) break;
     inp = hiddenForward(mlp, l, mode, B, OUT);
@@ -70,7 +58,7 @@ function hiddenForward(mlp: Mlp, l: number, mode: Mode, B: number, F: number): n
     const args = [h, mlp.at(`xhat${l}`), mlp.at(`mean${l}`), mlp.at(`invStd${l}`)];
     args.push(mlp.at(`runMean${l}`), mlp.at(`runVar${l}`), z, mlp.at(`p:gamma${l}`));
     args.push(mlp.at(`p:beta${l}`), B, F, c.bnMomentum, c.bnEps);
-    splitOp(mlp, "batchNormForwardTrain", args, F, B * F, 32);
+    splitOp(mlp, { name: "batchNormForwardTrain", args, total: F, work: B * F, chunk: 32 });
   } else if (c.batchNorm) {
     const [gamma, beta] = [mlp.at(`p:gamma${l}`), mlp.at(`p:beta${l}`)];
     k.batchNormForwardInfer(
@@ -122,19 +110,13 @@ function candidateHead(mlp: Mlp, inp: number, o: CandidateOptions): number {
   k.gatherColumns(mlp.at("Wc"), mlp.at(`p:W${L - 1}`), mlp.at("cand"), K, N, C);
   k.gatherColumns(mlp.at("bc"), mlp.at(`p:b${L - 1}`), mlp.at("cand"), 1, N, C);
   const args = [mlp.at("clogits"), inp, mlp.at("Wc"), mlp.at("bc"), B, K, C];
-  denseOp(mlp, "denseForward", args, B * K * C, C);
+  denseOp(mlp, { name: "denseForward", args, macs: B * K * C, cols: C });
   mlp.current.candidates = C;
   return softmax(mlp, mlp.at("clogits"), B, C, o.correction ? mlp.at("corr") : 0);
 }
 
 function softmax(mlp: Mlp, logits: number, B: number, C: number, corr: number): number {
   const args = [mlp.at("probs"), logits, mlp.at("labels"), corr, B, C];
-  return splitOp(
-    mlp,
-    "softmaxCrossEntropyForward",
-    args,
-    B,
-    B * C,
-    Math.max(1, Math.ceil(16384 / C)),
-  );
+  const chunk = Math.max(1, Math.ceil(16384 / C));
+  return splitOp(mlp, { name: "softmaxCrossEntropyForward", args, total: B, work: B * C, chunk });
 }

@@ -14,7 +14,8 @@ export function rng(seed: number): () => number {
 }
 
 /** Fills `out` with N(0, std²) draws (Box–Muller). */
-export function fillNormal(out: Float32Array, std: number, next: () => number): void {
+export function fillNormal(out: Float32Array, options: { std: number; next: () => number }): void {
+  const { std, next } = options;
   for (let i = 0; i < out.length; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - next()));
     const t = 2 * Math.PI * next();
@@ -33,7 +34,7 @@ export function initParams(mlp: Mlp): void {
   const next = rng(c.seed);
   for (let l = 0; l < d.length - 1; l++) {
     const std = l === 0 && c.sparseInput ? 1 / Math.sqrt(d[1]) : Math.sqrt(2 / d[l]);
-    fillNormal(mlp.view(`p:W${l}`), std, next);
+    fillNormal(mlp.view(`p:W${l}`), { std, next });
     mlp.view(`p:b${l}`).fill(0);
     if (l < d.length - 2 && c.batchNorm) {
       mlp.view(`p:gamma${l}`).fill(1);

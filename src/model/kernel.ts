@@ -8,6 +8,18 @@ export type KernelFn = (...args: number[]) => number;
 /** Every export of wasm/build/kernel.wasm by name (shapes are documented in wasm/assembly/*.ts). */
 export type KernelExports = Record<string, KernelFn>;
 
+/** A range-split kernel call for {@link Kernel.parallel}. */
+export interface ParallelJob {
+  /** Arguments before the (lo, hi) range the export takes last. */
+  args: number[];
+  /** Size of the range [0, total) to split. */
+  total: number;
+  /** Range units per claimed chunk (default 64). */
+  chunk?: number;
+  /** Below this total the call stays on the main thread (default 0). */
+  minTotal?: number;
+}
+
 /** Options for {@link Kernel.create}. */
 export interface KernelOptions {
   /** Threads including the main thread (default: min(2, hardware concurrency)). */
@@ -16,10 +28,15 @@ export interface KernelOptions {
   wasmUrl?: URL;
   /** Initial memory in MiB (grows on demand up to the module's maximum, 2 GiB). */
   initialMiB?: number;
-  /** Busy-wait iterations before the main thread sleeps waiting for workers (default 2000, µs). */
+  /**
+   * Busy-wait iterations before the main thread sleeps waiting for workers (default 20000 when the
+   * 1-minute load average is under 3/4 of the cores at creation, else 2000).
+   */
   spin?: number;
-  /** Busy-wait iterations before an idle worker sleeps (default 2000; more covers the gaps
-   * between the jobs of a training step on an idle machine but slows a busy one). */
+  /**
+   * Busy-wait iterations before a worker with no job sleeps (default 50000 on an idle machine,
+   * else 2000): longer covers the gaps between the jobs of a training step.
+   */
   workerSpin?: number;
 }
 
@@ -39,7 +56,6 @@ export class Kernel {
   #workers: Worker[] = [];
   #ctrl = 0;
   #fns: KernelFn[] = [];
-  #args: number[] = [];
   #names: string[];
   #ids: Map<string, number>;
   #top: number;
@@ -97,8 +113,11 @@ export class Kernel {
     );
     const scratchBytes = kernel.fn.scratchBytes();
     kernel.fn.setScratch(kernel.alloc(scratchBytes));
-    kernel.#spin = options.spin ?? 2_000;
-    await kernel.#startWorkers(scratchBytes, options.workerSpin ?? 2_000);
+    // Spinning keeps a waiting thread hot between the jobs of a step, which pays on idle cores but
+    // steals time from the other thread when the machine is oversubscribed.
+    const idle = loadAverage() < 0.75 * (navigator.hardwareConcurrency || 1);
+    kernel.#spin = options.spin ?? (idle ? 20_000 : 2_000);
+    await kernel.#startWorkers(scratchBytes, options.workerSpin ?? (idle ? 50_000 : 2_000));
     return kernel;
   }
 
@@ -165,22 +184,19 @@ export class Kernel {
   }
 
   /**
-   * Runs export `name` over [0, total): every call gets `args` followed by a range (lo, hi), and the
-   * ranges are chunks of `chunk` that the main thread and the workers claim dynamically, so a
-   * thread the OS delays does not stall the others. Returns the sum of the chunks' results, added
-   * in chunk order. With one thread, after close(), or when total < minTotal: one call on [0, total).
+   * Runs export `name` over [0, job.total): every call gets `job.args` followed by a range (lo, hi),
+   * and the ranges are chunks of `job.chunk` (default 64) that the main thread and the workers claim
+   * dynamically, so a thread the OS delays does not stall the others. Returns the sum of the chunks'
+   * results, added in chunk order. With one thread, after close(), or when total < minTotal: one
+   * call on [0, total).
    */
-  parallel(
-    name: string,
-    args: number[],
-    total: number,
-    options: { chunk?: number; minTotal?: number } = {},
-  ): number {
+  parallel(name: string, job: ParallelJob): number {
+    const { args, total } = job;
     const f = this.fn[name];
-    if (this.#workers.length === 0 || total < (options.minTotal ?? 0) || total <= 0) {
+    if (this.#workers.length === 0 || total < (job.minTotal ?? 0) || total <= 0) {
       return f(...args, 0, total) ?? 0;
     }
-    const chunk = Math.max(options.chunk ?? 64, Math.ceil(total / CTRL.MAX_CHUNKS));
+    const chunk = Math.max(job.chunk ?? 64, Math.ceil(total / CTRL.MAX_CHUNKS));
     const n = Math.ceil(total / chunk);
     if (n <= 1) return f(...args, 0, total) ?? 0;
     if (args.length > CTRL.MAX_ARGS) {
@@ -202,9 +218,10 @@ export class Kernel {
     Atomics.store(i32, base + CTRL.DONE, 0);
     Atomics.store(i32, base + CTRL.FAILED, 0);
     Atomics.store(i32, base + CTRL.CLAIM, tag << CLAIM_BITS);
-    Atomics.add(i32, base + CTRL.SEQ, 1);
+    // SEQ only has to change (workers wait for "not what I saw"); wrap well before the sign bit.
+    Atomics.store(i32, base + CTRL.SEQ, (Atomics.load(i32, base + CTRL.SEQ) + 1) & 0x3fffffff);
     Atomics.notify(i32, base + CTRL.SEQ);
-    const error = runChunks(i32, f64, ctrl, this.#fns, this.#args);
+    const error = runChunks({ i32, f64, ctrl }, this.#fns);
     // Spin a little, then sleep: on a busy machine a spinning main thread would steal the core a
     // worker needs to finish its last chunk.
     let spins = 0;
@@ -240,6 +257,15 @@ export class Kernel {
     }
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
+  }
+}
+
+// The 1-minute load average, or Infinity when it cannot be read (no --allow-sys, not Unix).
+function loadAverage(): number {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    return Infinity;
   }
 }
 

@@ -3,8 +3,9 @@
 /**
  * One job slot shared by all threads. Int32 fields (index = byte offset / 4): SEQ wakes workers
  * (< 0 asks them to exit); TAG identifies the job; CLAIM hands out chunks as (tag << 20 | index);
- * DONE counts finished chunks; FAILED is set when a chunk threw (a wasm trap). Float64 ARGS hold the call's arguments; RESULTS[i] the value
- * returned by chunk i, summed in order by the main thread so totals are deterministic.
+ * DONE counts finished chunks; FAILED is set when a chunk threw (a wasm trap). Float64 ARGS hold
+ * the call's arguments; RESULTS[i] the value returned by chunk i, summed in order by the main
+ * thread so totals are deterministic.
  */
 export const CTRL = {
   SEQ: 0,
@@ -27,6 +28,13 @@ export const CTRL = {
 /** Bits of CLAIM that hold the chunk index; the rest hold the job tag. */
 export const CLAIM_BITS = 20;
 
+/** Views of the shared memory and the control block's byte offset. */
+export interface SharedViews {
+  i32: Int32Array;
+  f64: Float64Array;
+  ctrl: number;
+}
+
 /** The message that starts a worker. */
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -48,13 +56,9 @@ export interface WorkerInit {
  * Never throws: a failing chunk sets FAILED and still counts as done (so nobody waits forever);
  * the first error is returned for the main thread to report.
  */
-export function runChunks(
-  i32: Int32Array,
-  f64: Float64Array,
-  ctrl: number,
-  fns: ((...a: number[]) => number)[],
-  args: number[],
-): unknown {
+export function runChunks(shared: SharedViews, fns: ((...a: number[]) => number)[]): unknown {
+  const { i32, f64, ctrl } = shared;
+  const args: number[] = [];
   let error: unknown = undefined;
   const base = ctrl >> 2;
   for (;;) {

@@ -13,7 +13,6 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const seqAt = (ctrl >> 2) + CTRL.SEQ;
   self.postMessage("ready");
   let seen = 0;
-  const args: number[] = [];
   for (;;) {
     // Spin briefly (jobs come back to back inside a training step), then sleep on the futex.
     let spins = 0;
@@ -22,7 +21,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     }
     seen = Atomics.load(i32, seqAt);
     if (seen < 0) break;
-    runChunks(i32, f64, ctrl, fns, args);
+    runChunks({ i32, f64, ctrl }, fns);
   }
   self.close();
 };

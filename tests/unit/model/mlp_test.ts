@@ -179,7 +179,7 @@ Deno.test("a small MLP learns a separable 10-class problem to at least 95% held-
   });
   const train = separable(1000, 31);
   const test = separable(500, 32);
-  await fit(mlp, denseSource(train.x, train.y, 20), { epochs: 8 });
+  await fit(mlp, denseSource(train.x, train.y, { width: 20 }), { epochs: 8 });
   const logits = new Float32Array(500 * 10);
   for (let s = 0; s < 500; s += 32) {
     const n = Math.min(32, 500 - s);
@@ -288,13 +288,13 @@ Deno.test("a kernel op that traps in a thread is reported as an error instead of
   const adam = (p: number) => [p, p + 4 * n, p + 8 * n, p + 12 * n, n, 0.1, 0.9, 0.999, 1e-8, 0, 1];
   // An offset far past the memory makes every chunk's first load trap.
   assert.throws(
-    () => kernel.parallel("adamStep", adam(0x7ff00000), n, { chunk: 4096 }),
+    () => kernel.parallel("adamStep", { args: adam(0x7ff00000), total: n, chunk: 4096 }),
     /kernel op adamStep failed in a thread/,
   );
   // The pool still works afterwards.
   const at = kernel.alloc(16 * n);
   kernel.f32(at + 4 * n, n).fill(1);
-  kernel.parallel("adamStep", adam(at), n, { chunk: 4096 });
+  kernel.parallel("adamStep", { args: adam(at), total: n, chunk: 4096 });
   assert.ok(kernel.f32(at, n).every((p) => Math.abs(p + 0.1) < 1e-6));
   kernel.close();
 });
