@@ -44,7 +44,9 @@ function positiveNumber(env: Env, name: string, fallback: number, integer = fals
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw invalid(
-      `${name} must be a positive ${integer ? "integer" : "number"}, got "${raw}"; unset it to use ${fallback}`,
+      `${name} must be a positive ${
+        integer ? "integer" : "number"
+      }, got "${raw}"; unset it to use ${fallback}`,
     );
   }
   return n;
@@ -63,16 +65,22 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw invalid(
-      `DATABASE_URL must start with postgres:// or postgresql://, got "${databaseUrl.split(":")[0]}:…"; unset it to use the embedded PGlite database`,
+      `DATABASE_URL must start with postgres:// or postgresql://, got "${
+        databaseUrl.split(":")[0]
+      }:…"; unset it to use the embedded PGlite database`,
     );
   }
   let objectStoreUrl = env.OBJECT_STORE_URL || "";
   if (!objectStoreUrl && env.S3_BUCKET) {
     objectStoreUrl = `s3://${env.S3_BUCKET}/${env.S3_PREFIX ?? ""}`;
   }
-  if (!objectStoreUrl) objectStoreUrl = `file://${dataDir.startsWith("/") ? "" : Deno.cwd() + "/"}${dataDir}/objects`;
+  if (!objectStoreUrl) {
+    objectStoreUrl = `file://${dataDir.startsWith("/") ? "" : Deno.cwd() + "/"}${dataDir}/objects`;
+  }
   if (!/^(file|s3):\/\//.test(objectStoreUrl)) {
-    throw invalid(`OBJECT_STORE_URL must be file:///path or s3://bucket/prefix, got "${objectStoreUrl}"`);
+    throw invalid(
+      `OBJECT_STORE_URL must be file:///path or s3://bucket/prefix, got "${objectStoreUrl}"`,
+    );
   }
   const logLevel = (env.LOG_LEVEL || "info") as LogLevel;
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
@@ -98,7 +106,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
       accessKeyId: env.AWS_ACCESS_KEY_ID || undefined,
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
-      forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE !== "false" : !!env.S3_ENDPOINT,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE
+        ? env.S3_FORCE_PATH_STYLE !== "false"
+        : !!env.S3_ENDPOINT,
     },
     tmdb: {
       apiKey: env.TMDB_API_KEY || undefined,

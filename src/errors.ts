@@ -18,7 +18,11 @@ export type ErrorCode =
 export class ReelrankError extends Error {
   readonly code: ErrorCode;
   readonly permanent: boolean;
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; permanent?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; permanent?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ReelrankError";
     this.code = code;

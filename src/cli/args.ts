@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ReelrankError } from "../errors.ts";
 import { configureLogging, scrub } from "../log.ts";
-import { loadConfig, type Config } from "../config.ts";
+import { type Config, loadConfig } from "../config.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -28,7 +28,12 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
 }
 
 /** Parses an integer flag value, naming the flag when it is not one. */
-export function intFlag(name: string, value: string | undefined, fallback: number, min = 1): number {
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min = 1,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
@@ -62,7 +67,10 @@ export async function runCli(
   }
   try {
     const config = loadConfig();
-    configureLogging({ level: config.logLevel === "info" ? "warn" : config.logLevel, secrets: config.secrets });
+    configureLogging({
+      level: config.logLevel === "info" ? "warn" : config.logLevel,
+      secrets: config.secrets,
+    });
     await main(argv, config);
   } catch (err) {
     const usage = err instanceof UsageError;

@@ -30,7 +30,9 @@ async function main(argv: string[], config: Config): Promise<void> {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const version = values.model === undefined ? undefined : intFlag("model", values.model, 1);
   const k = intFlag("k", values.k, 20);
-  if (values.k !== undefined && values["export-topk"] === undefined) throw new UsageError("--k goes with --export-topk FILE");
+  if (values.k !== undefined && values["export-topk"] === undefined) {
+    throw new UsageError("--k goes with --export-topk FILE");
+  }
   const ctx = await openContext(config);
   try {
     const loaded = await loadModel(ctx, { version });
@@ -44,17 +46,28 @@ async function main(argv: string[], config: Config): Promise<void> {
       await Deno.writeTextFile(values["export-topk"], tsv);
     }
     if (values.json) {
-      console.log(JSON.stringify({
-        modelVersion: loaded.version.version,
-        users: split.users.length,
-        items: split.universe.size,
-        model: flatMetrics(model),
-        popularity: flatMetrics(popularity),
-      }, null, 2));
+      console.log(JSON.stringify(
+        {
+          modelVersion: loaded.version.version,
+          users: split.users.length,
+          items: split.universe.size,
+          model: flatMetrics(model),
+          popularity: flatMetrics(popularity),
+        },
+        null,
+        2,
+      ));
       return;
     }
-    console.log(`model version ${loaded.version.version} on ${split.users.length} users, ${split.universe.size} movies`);
-    console.log(formatEvaluation([{ name: `reelrank v${loaded.version.version}`, evaluation: model }, { name: "popularity", evaluation: popularity }]));
+    console.log(
+      `model version ${loaded.version.version} on ${split.users.length} users, ${split.universe.size} movies`,
+    );
+    console.log(
+      formatEvaluation([{ name: `reelrank v${loaded.version.version}`, evaluation: model }, {
+        name: "popularity",
+        evaluation: popularity,
+      }]),
+    );
     if (values["export-topk"]) console.log(`\ntop-${k} written to ${values["export-topk"]}`);
   } finally {
     await ctx.close();

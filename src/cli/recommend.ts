@@ -44,17 +44,33 @@ async function main(argv: string[], config: Config): Promise<void> {
   try {
     if (user !== undefined) {
       history = await getUserHistory(ctx.db, user);
-      if (history.length === 0) throw notFound(`user ${user} has no stored interactions; pick another --user or pass --movies`);
+      if (history.length === 0) {
+        throw notFound(
+          `user ${user} has no stored interactions; pick another --user or pass --movies`,
+        );
+      }
     }
     const loaded = await loadModel(ctx, { version });
     const recs = loaded.model.recommend(history, k);
     const movies = await getMovies(ctx.db, recs.map((r) => r.movieId));
     if (values.json) {
       const scores = new Map(recs.map((r) => [r.movieId, r.score]));
-      console.log(JSON.stringify({ user: user ?? null, modelVersion: loaded.version.version, items: movies.map((m) => ({ ...m, score: scores.get(m.id) })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            user: user ?? null,
+            modelVersion: loaded.version.version,
+            items: movies.map((m) => ({ ...m, score: scores.get(m.id) })),
+          },
+          null,
+          2,
+        ),
+      );
       return;
     }
-    const who = user !== undefined ? `user ${user} (${history.length} movies watched)` : `a history of ${history.length} movies`;
+    const who = user !== undefined
+      ? `user ${user} (${history.length} movies watched)`
+      : `a history of ${history.length} movies`;
     console.log(`Top ${k} for ${who}, model version ${loaded.version.version}:`);
     console.log(formatMovies(movies));
   } finally {

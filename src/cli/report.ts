@@ -10,7 +10,16 @@ const pm = (x: number, se: number) => `${f4(x)} ± ${f4(se)}`;
 /** One row per scorer: validation NDCG@10, and the test metrics with standard errors. */
 export function formatEvaluation(rows: { name: string; evaluation: Evaluation }[]): string {
   return formatTable(
-    ["model", "val NDCG@10", "test HR@10", "test NDCG@10", "test HR@20", "test NDCG@20", "test MRR", "users"],
+    [
+      "model",
+      "val NDCG@10",
+      "test HR@10",
+      "test NDCG@10",
+      "test HR@20",
+      "test NDCG@20",
+      "test MRR",
+      "users",
+    ],
     rows.map(({ name, evaluation: { validation: v, test: t } }) => [
       name,
       pm(v.ndcg10, v.se.ndcg10),
@@ -26,7 +35,9 @@ export function formatEvaluation(rows: { name: string; evaluation: Evaluation }[
 
 /** A progress line for one epoch. */
 export function formatEpoch(e: EpochLog): string {
-  return `epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val NDCG@10 ${f4(e.valNdcg10)}  ` +
+  return `member ${e.member} epoch ${String(e.epoch).padStart(2)}  loss ${
+    e.loss.toFixed(4)
+  }  val NDCG@10 ${f4(e.valNdcg10)}  ` +
     `val HR@10 ${f4(e.valHr10)}  ${e.seconds.toFixed(1)} s${e.best ? "  *best" : ""}`;
 }
 

@@ -50,7 +50,11 @@ async function showRecommendations(ctx: Context, users: number[]): Promise<void>
     const recent = await getMovies(ctx.db, history.slice(-3).reverse());
     const recs = model.recommend(history, 5);
     const movies = await getMovies(ctx.db, recs.map((r) => r.movieId));
-    console.log(`\nuser ${user} — ${history.length} watched, lately: ${recent.map((m) => m.title).join("; ")}`);
+    console.log(
+      `\nuser ${user} — ${history.length} watched, lately: ${
+        recent.map((m) => m.title).join("; ")
+      }`,
+    );
     console.log(formatMovies(movies));
   }
 }
@@ -73,7 +77,9 @@ async function main(argv: string[], config: Config): Promise<void> {
       exitOnSignal: true,
     });
     console.log(
-      `\nrun ${result.runId}: ${result.users} users, ${result.items} movies, best epoch ${result.bestEpoch}, ` +
+      `\nrun ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
+        result.bestEpochs.join(", ")
+      }, ` +
         `trained in ${result.trainSeconds.toFixed(1)} s\n`,
     );
     console.log(formatEvaluation([
@@ -85,7 +91,9 @@ async function main(argv: string[], config: Config): Promise<void> {
       "SELECT array_agg(user_id ORDER BY user_id) AS ids FROM (SELECT DISTINCT user_id FROM interactions ORDER BY user_id LIMIT 3) u",
     );
     await showRecommendations(ctx, first.ids ?? []);
-    console.log("\nNext: `deno task recommend --user ID`, `deno task evaluate`, `deno task models list`, `deno task runs list`.");
+    console.log(
+      "\nNext: `deno task recommend --user ID`, `deno task evaluate`, `deno task models list`, `deno task runs list`.",
+    );
   } finally {
     await ctx.close();
   }

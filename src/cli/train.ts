@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { openContext } from "../context.ts";
 import { DEFAULT_PARAMS, type TrainParams } from "../model/train.ts";
 import { trainAndRegister } from "../model/train_run.ts";
-import { latestSnapshotId, gitCommit } from "./lineage.ts";
+import { gitCommit, latestSnapshotId } from "./lineage.ts";
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatEpoch, formatEvaluation } from "./report.ts";
 
@@ -19,6 +19,8 @@ Options (defaults in brackets):
   --lr X              Adam learning rate [${DEFAULT_PARAMS.lr}]
   --weight-decay X    decoupled weight decay [${DEFAULT_PARAMS.weightDecay}]
   --dropout X         dropout on hidden activations [${DEFAULT_PARAMS.dropout}]
+  --input-dropout X   dropout on input movies [${DEFAULT_PARAMS.inputDropout}]
+  --members N         independently seeded models averaged into one [${DEFAULT_PARAMS.members}]
   --negatives N       sampled-softmax negatives per batch, 0 = full softmax [${DEFAULT_PARAMS.negatives}]
   --prefixes N        training prefixes sampled per user and epoch [${DEFAULT_PARAMS.prefixesPerUser}]
   --seed N            seed for initialisation, sampling and shuffling [${DEFAULT_PARAMS.seed}]
@@ -26,7 +28,9 @@ Options (defaults in brackets):
 `;
 
 /** Reads the training flags shared by `train` and `start`. */
-export function trainParamsFromFlags(values: Record<string, string | boolean | undefined>): Partial<TrainParams> {
+export function trainParamsFromFlags(
+  values: Record<string, string | boolean | undefined>,
+): Partial<TrainParams> {
   const s = (k: string) => values[k] as string | undefined;
   const out: Partial<TrainParams> = {};
   if (s("epochs") !== undefined) out.epochs = intFlag("epochs", s("epochs"), 1);
@@ -34,6 +38,8 @@ export function trainParamsFromFlags(values: Record<string, string | boolean | u
   if (s("batch") !== undefined) out.batchSize = intFlag("batch", s("batch"), 2, 2);
   if (s("negatives") !== undefined) out.negatives = intFlag("negatives", s("negatives"), 0, 0);
   if (s("prefixes") !== undefined) out.prefixesPerUser = intFlag("prefixes", s("prefixes"), 1);
+  if (s("members") !== undefined) out.members = intFlag("members", s("members"), 1);
+  if (s("input-dropout") !== undefined) out.inputDropout = Number(s("input-dropout"));
   if (s("seed") !== undefined) out.seed = intFlag("seed", s("seed"), 1, 0);
   if (s("lr") !== undefined) out.lr = numFlag("lr", s("lr"), 1);
   if (s("weight-decay") !== undefined) out.weightDecay = Number(s("weight-decay"));
@@ -41,14 +47,17 @@ export function trainParamsFromFlags(values: Record<string, string | boolean | u
   if (s("hidden") !== undefined) {
     const hidden = s("hidden")!.split(",").map(Number);
     if (hidden.some((h) => !Number.isInteger(h) || h < 1)) {
-      throw new UsageError(`--hidden must be comma-separated positive integers, got "${s("hidden")}"`);
+      throw new UsageError(
+        `--hidden must be comma-separated positive integers, got "${s("hidden")}"`,
+      );
     }
     out.hidden = hidden;
   }
-  for (const k of ["weight-decay", "dropout"] as const) {
+  for (const k of ["weight-decay", "dropout", "input-dropout"] as const) {
     const v = s(k);
-    if (v !== undefined && !(Number(v) >= 0 && Number(v) < (k === "dropout" ? 1 : Infinity))) {
-      throw new UsageError(`--${k} must be a number ≥ 0${k === "dropout" ? " and < 1" : ""}, got "${v}"`);
+    const below1 = k !== "weight-decay";
+    if (v !== undefined && !(Number(v) >= 0 && Number(v) < (below1 ? 1 : Infinity))) {
+      throw new UsageError(`--${k} must be a number ≥ 0${below1 ? " and < 1" : ""}, got "${v}"`);
     }
   }
   return out;
@@ -63,6 +72,8 @@ export const TRAIN_FLAGS = {
   lr: { type: "string" },
   "weight-decay": { type: "string" },
   dropout: { type: "string" },
+  "input-dropout": { type: "string" },
+  members: { type: "string" },
   negatives: { type: "string" },
   prefixes: { type: "string" },
   seed: { type: "string" },
@@ -88,11 +99,15 @@ async function main(argv: string[], config: Config): Promise<void> {
         validation: { ...e.validation, ranks: undefined },
         test: { ...e.test, ranks: undefined },
       });
-      console.log(JSON.stringify({ ...rest, model: strip(model), popularity: strip(popularity) }, null, 2));
+      console.log(
+        JSON.stringify({ ...rest, model: strip(model), popularity: strip(popularity) }, null, 2),
+      );
       return;
     }
     console.log(
-      `run ${result.runId}: ${result.users} users, ${result.items} movies, best epoch ${result.bestEpoch}, ` +
+      `run ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
+        result.bestEpochs.join(", ")
+      }, ` +
         `trained in ${result.trainSeconds.toFixed(1)} s`,
     );
     console.log(formatEvaluation([{ name: "reelrank MLP", evaluation: result.model }, {

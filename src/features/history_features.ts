@@ -34,9 +34,16 @@ export function validateFeatureSpec(spec: FeatureSpec): FeatureSpec {
     throw invalid(`feature spec needs a non-empty "bags" array, got ${JSON.stringify(spec)}`);
   }
   for (const bag of spec.bags) {
-    const ok = (bag.kind === "all" && (bag.max === undefined || (Number.isInteger(bag.max) && bag.max > 0))) ||
+    const ok = (bag.kind === "all" &&
+      (bag.max === undefined || (Number.isInteger(bag.max) && bag.max > 0))) ||
       (bag.kind === "recent" && Number.isFinite(bag.tau) && bag.tau > 0);
-    if (!ok) throw invalid(`feature bag must be {kind:"all",max?:integer>0} or {kind:"recent",tau>0}, got ${JSON.stringify(bag)}`);
+    if (!ok) {
+      throw invalid(
+        `feature bag must be {kind:"all",max?:integer>0} or {kind:"recent",tau>0}, got ${
+          JSON.stringify(bag)
+        }`,
+      );
+    }
   }
   return spec;
 }

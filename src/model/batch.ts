@@ -25,6 +25,11 @@ export interface CandidateOptions {
   candidates: Int32Array;
   /** Added to each candidate's logit (e.g. −log q for logQ correction). */
   correction?: Float32Array;
+  /**
+   * Entries `row · C + column` left out of their row's softmax (e.g. movies the user already
+   * watched, which can never be the next one): their probability and gradient become 0.
+   */
+  mask?: Int32Array;
 }
 
 /** Forward mode: batch statistics + dropout ("train") or running statistics ("infer"). */

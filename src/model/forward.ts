@@ -111,6 +111,14 @@ function candidateHead(mlp: Mlp, inp: number, o: CandidateOptions): number {
   k.gatherColumns(mlp.at("bc"), mlp.at(`p:b${L - 1}`), mlp.at("cand"), 1, N, C);
   const args = [mlp.at("clogits"), inp, mlp.at("Wc"), mlp.at("bc"), B, K, C];
   denseOp(mlp, { name: "denseForward", args, macs: B * K * C, cols: C });
+  if (o.mask?.length) {
+    // Far below any logit: the softmax's exp clamps it to 0 within float precision.
+    const logits = mlp.kernel.f32(mlp.at("clogits"), B * C);
+    for (const at of o.mask) {
+      if (!(at >= 0 && at < B * C)) throw invalid(`mask entry ${at} is outside 0..${B * C - 1}`);
+      logits[at] = -1e30;
+    }
+  }
   mlp.current.candidates = C;
   return softmax(mlp, mlp.at("clogits"), B, C, o.correction ? mlp.at("corr") : 0);
 }

@@ -29,7 +29,7 @@ export interface TrainRunResult {
   popularity: Evaluation;
   params: TrainParams;
   epochs: EpochLog[];
-  bestEpoch: number;
+  bestEpochs: number[];
   trainSeconds: number;
   users: number;
   items: number;
@@ -79,6 +79,9 @@ export async function trainAndRegister(
       features: JSON.stringify(p.features),
       hidden: p.hidden.join(","),
       dropout: p.dropout,
+      input_dropout: p.inputDropout,
+      mask_history: p.maskHistory,
+      members: p.members,
       lr: p.lr,
       weight_decay: p.weightDecay,
       batch_size: p.batchSize,
@@ -95,11 +98,13 @@ export async function trainAndRegister(
       signal: options.signal,
       onEpoch: async (e) => {
         options.onEpoch?.(e);
+        // One metric history per ensemble member, stepped by epoch.
+        const m = `member${e.member}_`;
         const values = {
-          train_loss: e.loss,
-          val_ndcg10_epoch: e.valNdcg10,
-          val_hr10_epoch: e.valHr10,
-          epoch_seconds: e.seconds,
+          [`${m}train_loss`]: e.loss,
+          [`${m}val_ndcg10`]: e.valNdcg10,
+          [`${m}val_hr10`]: e.valHr10,
+          [`${m}epoch_seconds`]: e.seconds,
         };
         await run.logMetrics(values, e.epoch);
         await run.heartbeat();
@@ -110,7 +115,7 @@ export async function trainAndRegister(
     const metrics = {
       ...flatMetrics(model),
       ...flatMetrics(popularity, "popularity_"),
-      best_epoch: trained.bestEpoch,
+      ...Object.fromEntries(trained.bestEpochs.map((b, i) => [`member${i + 1}_best_epoch`, b])),
       train_seconds: trained.seconds,
     };
     await run.logMetrics(metrics);
@@ -138,7 +143,7 @@ export async function trainAndRegister(
       popularity,
       params: p,
       epochs: trained.epochs,
-      bestEpoch: trained.bestEpoch,
+      bestEpochs: trained.bestEpochs,
       trainSeconds: trained.seconds,
       users: split.users.length,
       items: split.universe.size,

@@ -23,7 +23,11 @@ export interface ObjectStore {
   /** Where it stores, e.g. `file:///srv/reelrank/objects` or `s3://bucket/prefix`. */
   readonly url: string;
   /** Writes `body` under `key`, replacing any previous object, and returns its size and sha256. */
-  put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, opts?: { contentType?: string }): Promise<PutResult>;
+  put(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    opts?: { contentType?: string },
+  ): Promise<PutResult>;
   /** Reads a whole object. Throws a NOT_FOUND `ReelrankError` when the key does not exist. */
   get(key: string): Promise<Uint8Array>;
   /** Streams an object. Throws NOT_FOUND when the key does not exist. */

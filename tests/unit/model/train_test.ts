@@ -15,6 +15,8 @@ const small: Partial<TrainParams> = {
   patience: 8,
   lr: 3e-3,
   dropout: 0.1,
+  inputDropout: 0.1,
+  members: 1,
   seed: 3,
 };
 
@@ -28,12 +30,21 @@ Deno.test("trainRecommender() learns sequences: validation and test NDCG@10 far 
     for (const phase of ["validation", "test"] as const) {
       const model = await evaluateRanking(split, scorer, { phase });
       const base = await evaluateRanking(split, pop, { phase });
-      assert.ok(model.ndcg10 > base.ndcg10 + 0.2, `${phase}: model ${model.ndcg10} vs popularity ${base.ndcg10}`);
+      assert.ok(
+        model.ndcg10 > base.ndcg10 + 0.2,
+        `${phase}: model ${model.ndcg10} vs popularity ${base.ndcg10}`,
+      );
     }
-    const best = result.epochs.find((e) => e.epoch === result.bestEpoch)!;
-    assert.ok(result.epochs.every((e) => e.valNdcg10 <= best.valNdcg10), "the kept epoch has the best validation NDCG@10");
+    const best = result.epochs.find((e) => e.epoch === result.bestEpochs[0])!;
+    assert.ok(
+      result.epochs.every((e) => e.valNdcg10 <= best.valNdcg10),
+      "the kept epoch has the best validation NDCG@10",
+    );
     const again = await evaluateRanking(split, scorer, { phase: "validation" });
-    assert.ok(Math.abs(again.ndcg10 - best.valNdcg10) < 1e-9, "the best epoch's weights are the ones kept");
+    assert.ok(
+      Math.abs(again.ndcg10 - best.valNdcg10) < 1e-9,
+      "the best epoch's weights are the ones kept",
+    );
   } finally {
     kernel.close();
   }
@@ -58,9 +69,11 @@ Deno.test("trainRecommender() stops early when validation NDCG@10 stops improvin
   const split = splitInteractions(sequenceInteractions({ users: 60 }));
   const kernel = await Kernel.create({ threads: 1 });
   try {
-    const r = await trainRecommender(kernel, split, { params: { ...small, epochs: 40, patience: 1, lr: 0.02 } });
+    const r = await trainRecommender(kernel, split, {
+      params: { ...small, epochs: 40, patience: 1, lr: 0.02 },
+    });
     assert.ok(r.epochs.length < 40, `ran ${r.epochs.length} epochs`);
-    assert.equal(r.epochs.length, r.bestEpoch + 1);
+    assert.equal(r.epochs.length, r.bestEpochs[0] + 1);
   } finally {
     kernel.close();
   }
@@ -93,9 +106,30 @@ Deno.test("trainRecommender() refuses bad hyperparameters by name", async () => 
   const split = splitInteractions(sequenceInteractions({ users: 20 }));
   const kernel = await Kernel.create({ threads: 1 });
   try {
-    await assert.rejects(trainRecommender(kernel, split, { params: { batchSize: 1 } }), /batchSize/);
+    await assert.rejects(
+      trainRecommender(kernel, split, { params: { batchSize: 1 } }),
+      /batchSize/,
+    );
     await assert.rejects(trainRecommender(kernel, split, { params: { dropout: 1 } }), /dropout/);
     await assert.rejects(trainRecommender(kernel, split, { params: { hidden: [] } }), /hidden/);
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("trainRecommender() with two members serves their averaged logits as one network", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 60 }));
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const r = await trainRecommender(kernel, split, {
+      params: { ...small, epochs: 3, members: 2 },
+    });
+    assert.equal(r.bestEpochs.length, 2);
+    assert.deepEqual(r.model.mlp.config.hidden, [128]);
+    assert.ok(r.epochs.some((e) => e.member === 2));
+    const val = await evaluateRanking(split, r.model.scorer(), { phase: "validation" });
+    const pop = await evaluateRanking(split, popularityScorer(split), { phase: "validation" });
+    assert.ok(val.ndcg10 > pop.ndcg10, `ensemble ${val.ndcg10} vs popularity ${pop.ndcg10}`);
   } finally {
     kernel.close();
   }
