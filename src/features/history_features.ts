@@ -21,11 +21,14 @@ export interface FeatureSpec {
   bags: BagSpec[];
 }
 
-/** The default: three recency scales and the whole history. */
+/** The default: three recency scales and the last 200 movies (the whole history for most users). */
 export const DEFAULT_FEATURES: FeatureSpec = {
-  bags: [{ kind: "recent", tau: 1 }, { kind: "recent", tau: 5 }, { kind: "recent", tau: 25 }, {
-    kind: "all",
-  }],
+  bags: [
+    { kind: "recent", tau: 1 },
+    { kind: "recent", tau: 5 },
+    { kind: "recent", tau: 25 },
+    { kind: "all", max: 200 },
+  ],
 };
 
 /** Checks a spec read from a flag or a manifest, naming the bad bag. */

@@ -59,7 +59,7 @@ export const DEFAULT_PARAMS: TrainParams = {
   lr: 1e-3,
   weightDecay: 0,
   batchSize: 256,
-  negatives: 1024,
+  negatives: 512,
   prefixesPerUser: 100,
   epochs: 12,
   patience: 3,

@@ -40,7 +40,7 @@ async function seed(db: Database): Promise<void> {
   );
 }
 
-async function context(db: Database, dir: string): Promise<Context & { closeKernel(): void }> {
+function context(db: Database, dir: string): Context & { closeKernel(): void } {
   const objects = new FsObjectStore(dir);
   let kernel: Kernel | undefined;
   return {
@@ -60,7 +60,7 @@ dbTest(
   async (db) => {
     await seed(db);
     const dir = await Deno.makeTempDir();
-    const ctx = await context(db, dir);
+    const ctx = context(db, dir);
     try {
       const result = await trainAndRegister(ctx, {
         params,
@@ -117,7 +117,7 @@ dbTest(
   async (db) => {
     await seed(db);
     const dir = await Deno.makeTempDir();
-    const ctx = await context(db, dir);
+    const ctx = context(db, dir);
     try {
       const good = await trainAndRegister(ctx, { params });
       const worse = await trainAndRegister(ctx, { params: { ...params, epochs: 1, lr: 1e-5 } });
@@ -135,7 +135,7 @@ dbTest(
 dbTest("loading a tampered production model is refused with a clear error", async (db) => {
   await seed(db);
   const dir = await Deno.makeTempDir();
-  const ctx = await context(db, dir);
+  const ctx = context(db, dir);
   try {
     const result = await trainAndRegister(ctx, { params: { ...params, epochs: 1 } });
     const version = await ctx.registry.getVersion("reelrank", result.version);
@@ -154,7 +154,7 @@ dbTest("loading a tampered production model is refused with a clear error", asyn
 
 dbTest("training with no stored interactions fails with what to do", async (db) => {
   const dir = await Deno.makeTempDir();
-  const ctx = await context(db, dir);
+  const ctx = context(db, dir);
   try {
     await assert.rejects(trainAndRegister(ctx, { params }), /deno task ingest/);
   } finally {

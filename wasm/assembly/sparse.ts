@@ -21,7 +21,7 @@
  */
 export function sparseBagForward(
   out: usize, offsets: usize, indices: usize, values: usize, weight: usize, bias: usize,
-  B: i32, OUT: i32, r0: i32, r1: i32,
+  _B: i32, OUT: i32, r0: i32, r1: i32,
 ): void {
   const rowB = <usize>OUT << 2;
   for (let b = r0; b < r1; b++) {
