@@ -7,23 +7,13 @@
  * keeps each member's best epoch on validation NDCG@10; the members are folded into one network.
  */
 import { invalid } from "../errors.ts";
-import {
-  DEFAULT_FEATURES,
-  type FeatureSpec,
-  inputWidth,
-  maxNonZeros,
-  validateFeatureSpec,
-} from "../features/history_features.ts";
+import { DEFAULT_FEATURES, type FeatureSpec, validateFeatureSpec } from "../features/history_features.ts";
 import type { Split } from "../features/split.ts";
-import { popularityCounts } from "./baselines.ts";
 import { foldMembers, type Member } from "./ensemble.ts";
-import { rng } from "./init.ts";
 import { Kernel } from "./kernel.ts";
-import { Mlp } from "./mlp.ts";
-import type { MlpConfig } from "./mlp_config.ts";
-import { evaluateRanking } from "./ranking_metrics.ts";
+import { splitInteractionsOf, trainMemberInWorker } from "./member_pool.ts";
 import { INFER_MAX_NNZ, Recommender } from "./recommender.ts";
-import { buildBatch, type EpochSampler, negativeSampler, sampleExamples } from "./train_batches.ts";
+import { type MemberResult, trainMember } from "./train_member.ts";
 
 /** Every hyperparameter of a training run (logged as the run's params). */
 export interface TrainParams {
@@ -124,8 +114,10 @@ export function resolveParams(params: Partial<TrainParams> = {}): TrainParams {
 
 /**
  * Trains on `split`'s train items only (validation picks each member's epoch; test is never
- * looked at). Members train one after another in their own kernel arenas with `kernel`'s thread
- * count; the folded model lives in `kernel`.
+ * looked at) and folds the members into one network in `kernel`. With two or more threads the
+ * members train concurrently, one per core, each in a worker with its own single-threaded kernel:
+ * the sparse input layer and the optimizer are memory-bound ops that gain little from splitting,
+ * so separate members keep both cores busy where split products would not.
  */
 export async function trainRecommender(
   kernel: Kernel,
@@ -138,98 +130,42 @@ export async function trainRecommender(
 ): Promise<TrainResult> {
   const p = resolveParams(options.params);
   const started = performance.now();
-  const V = split.universe.size;
   const itemIds = Array.from(split.universe.ids);
-  const maxLen = Math.max(1, ...split.users.map((u) => u.trainIndices.length + 1));
-  const config: MlpConfig = {
-    input: inputWidth(p.features, V),
-    sparseInput: true,
-    hidden: p.hidden,
-    output: V,
-    batchNorm: true,
-    dropout: p.dropout,
-    batchSize: p.batchSize,
-    maxNnz: Math.max(INFER_MAX_NNZ, p.batchSize * maxNonZeros(p.features, maxLen)),
-    maxCandidates: p.negatives > 0 ? Math.min(V, p.negatives + p.batchSize) : 0,
-    adam: { lr: p.lr, weightDecay: p.weightDecay },
-  };
-  const pop = popularityCounts(split);
-  const members: Member[] = [];
+  const concurrency = Math.min(kernel.threads, p.members);
+  const results: MemberResult[] = new Array(p.members);
   const epochs: EpochLog[] = [];
-  const bestEpochs: number[] = [];
-  for (let m = 0; m < p.members; m++) {
-    const seed = p.seed + m * 1009;
-    const scratch = await Kernel.create({ threads: kernel.threads });
-    try {
-      const mlp = Mlp.create(scratch, { ...config, seed });
-      initOutputBias(mlp, pop);
-      const model = new Recommender(mlp, { itemIds, features: p.features });
-      const sampler: EpochSampler = {
-        negatives: negativeSampler(pop, rng(seed * 7919 + 17)),
-        draw: rng(seed * 104729 + 3),
-      };
-      let best = { epoch: 0, ndcg: -1, state: new Map<string, Float32Array>() };
-      for (let epoch = 1; epoch <= p.epochs; epoch++) {
-        options.signal?.throwIfAborted();
-        const t0 = performance.now();
-        const loss = runEpoch(model, split, { p, sampler, signal: options.signal });
-        const val = await evaluateRanking(split, model.scorer(), { phase: "validation" });
-        const isBest = val.ndcg10 > best.ndcg;
-        if (isBest) best = { epoch, ndcg: val.ndcg10, state: snapshotState(mlp) };
-        const log = {
-          member: m + 1,
-          epoch,
-          loss,
-          valNdcg10: val.ndcg10,
-          valHr10: val.hr10,
-          seconds: (performance.now() - t0) / 1000,
-          best: isBest,
-        };
-        epochs.push(log);
-        await options.onEpoch?.(log);
-        if (epoch - best.epoch >= p.patience) break;
+  const onEpoch = async (log: EpochLog) => {
+    epochs.push(log);
+    await options.onEpoch?.(log);
+  };
+  if (concurrency <= 1) {
+    for (let m = 0; m < p.members; m++) {
+      const scratch = await Kernel.create({ threads: kernel.threads });
+      try {
+        results[m] = await trainMember(scratch, split, { p, member: m + 1, onEpoch, signal: options.signal });
+      } finally {
+        scratch.close();
       }
-      members.push({ config: { ...config, seed }, state: best.state });
-      bestEpochs.push(best.epoch);
-    } finally {
-      scratch.close();
     }
+  } else {
+    const data = splitInteractionsOf(split);
+    let next = 0;
+    const lane = async () => {
+      while (next < p.members) {
+        const m = next++;
+        results[m] = await trainMemberInWorker(data, { p, member: m + 1, onEpoch, signal: options.signal });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
   }
+  const members: Member[] = results.map((r) => ({ config: r.config, state: r.state }));
   const folded = foldMembers(kernel, members, { batchSize: 256, maxNnz: INFER_MAX_NNZ });
   const model = new Recommender(folded, { itemIds, features: p.features });
-  return { model, params: p, epochs, bestEpochs, seconds: (performance.now() - started) / 1000 };
-}
-
-// Output biases start at log-popularity: the untrained model already ranks like the baseline.
-function initOutputBias(mlp: Mlp, pop: Float32Array): void {
-  const bias = mlp.view(`p:b${mlp.config.hidden.length}`);
-  let total = 0;
-  for (const c of pop) total += c;
-  const norm = Math.log(total + pop.length);
-  for (let i = 0; i < pop.length; i++) bias[i] = Math.log(pop[i] + 1) - norm;
-}
-
-// One pass over a fresh sample of prefixes; returns the mean batch loss.
-function runEpoch(
-  model: Recommender,
-  split: Split,
-  ctx: { p: TrainParams; sampler: EpochSampler; signal?: AbortSignal },
-): number {
-  const { p, sampler } = ctx;
-  const examples = sampleExamples(split, { perUser: p.prefixesPerUser, draw: sampler.draw });
-  const work = { position: new Int32Array(model.size).fill(-1) };
-  let total = 0;
-  let steps = 0;
-  for (let s = 0; s + 1 < examples.length; s += p.batchSize) {
-    ctx.signal?.throwIfAborted();
-    const rows = examples.slice(s, s + p.batchSize);
-    const { batch, candidates } = buildBatch(split, rows, { p, V: model.size, sampler, work });
-    total += model.mlp.trainStep(batch, candidates);
-    steps++;
-  }
-  return total / Math.max(1, steps);
-}
-
-function snapshotState(mlp: Mlp): Map<string, Float32Array> {
-  return new Map(mlp.stateNames().map((name) => [name, mlp.view(name).slice()]));
+  return {
+    model,
+    params: p,
+    epochs,
+    bestEpochs: results.map((r) => r.bestEpoch),
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -134,3 +134,24 @@ Deno.test("trainRecommender() with two members serves their averaged logits as o
     kernel.close();
   }
 });
+
+Deno.test("members trained concurrently in workers give the same model as members trained in turn", async () => {
+  const split = splitInteractions(sequenceInteractions({ users: 60 }));
+  const histories = split.users.slice(0, 4).map((u) => u.trainIndices);
+  const scores: Float32Array[] = [];
+  const logs: number[] = [];
+  for (const threads of [1, 2]) {
+    const kernel = await Kernel.create({ threads });
+    try {
+      const r = await trainRecommender(kernel, split, { params: { ...small, epochs: 2, members: 2 } });
+      const out = new Float32Array(histories.length * r.model.size);
+      r.model.scoreInto(histories, out);
+      scores.push(out);
+      logs.push(r.epochs.length);
+    } finally {
+      kernel.close();
+    }
+  }
+  assert.deepEqual(scores[0], scores[1]);
+  assert.equal(logs[0], logs[1]);
+});

@@ -1,0 +1,68 @@
+/** Runs a member's training in a Worker and relays its epoch logs; the parent awaits the result. */
+import type { Interactions, Split } from "../features/split.ts";
+import { ReelrankError } from "../errors.ts";
+import type { MlpConfig } from "./mlp_config.ts";
+import type { EpochLog, TrainParams } from "./train.ts";
+import type { MemberResult } from "./train_member.ts";
+
+const WORKER = new URL("./member_worker.ts", import.meta.url);
+
+/**
+ * The interactions a split was made from, minus dropped users: re-splitting them gives the same
+ * split, which is how a worker rebuilds it without sharing JS objects.
+ */
+export function splitInteractionsOf(split: Split): Interactions {
+  const n = split.users.reduce((a, u) => a + u.trainItems.length + 2, 0);
+  const users = new Int32Array(n);
+  const items = new Int32Array(n);
+  const timestamps = new Float64Array(n);
+  let k = 0;
+  for (const u of split.users) {
+    const add = (item: number, ts: number) => {
+      users[k] = u.user;
+      items[k] = item;
+      timestamps[k++] = ts;
+    };
+    u.trainItems.forEach((item, i) => add(item, u.trainTimestamps[i]));
+    add(u.valItem, u.valTimestamp);
+    add(u.testItem, u.testTimestamp);
+  }
+  return { users, items, timestamps };
+}
+
+/** Trains member `member` in a fresh worker; epoch logs are awaited in order as they arrive. */
+export function trainMemberInWorker(
+  interactions: Interactions,
+  options: { p: TrainParams; member: number; onEpoch?: (log: EpochLog) => void | Promise<void>; signal?: AbortSignal },
+): Promise<MemberResult> {
+  const worker = new Worker(WORKER, { type: "module" });
+  let chain = Promise.resolve();
+  return new Promise<MemberResult>((resolve, reject) => {
+    const abort = () => {
+      worker.terminate();
+      reject(options.signal?.reason ?? new DOMException("aborted", "AbortError"));
+    };
+    options.signal?.addEventListener("abort", abort, { once: true });
+    const finish = () => options.signal?.removeEventListener("abort", abort);
+    worker.onmessage = (e) => {
+      const msg = e.data;
+      if (msg.type === "epoch") chain = chain.then(() => options.onEpoch?.(msg.log));
+      else if (msg.type === "done") {
+        finish();
+        chain.then(() =>
+          resolve({ config: msg.config as MlpConfig, state: new Map(msg.state), bestEpoch: msg.bestEpoch })
+        ).catch(reject);
+      } else if (msg.type === "error") {
+        finish();
+        reject(new ReelrankError("INTERNAL", `training member ${options.member} failed: ${msg.message}`));
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      finish();
+      worker.terminate();
+      reject(new ReelrankError("INTERNAL", `training member ${options.member} crashed: ${e.message}`));
+    };
+    worker.postMessage({ interactions, p: options.p, member: options.member });
+  });
+}
