@@ -33,7 +33,12 @@ export function splitInteractionsOf(split: Split): Interactions {
 /** Trains member `member` in a fresh worker; epoch logs are awaited in order as they arrive. */
 export function trainMemberInWorker(
   interactions: Interactions,
-  options: { p: TrainParams; member: number; onEpoch?: (log: EpochLog) => void | Promise<void>; signal?: AbortSignal },
+  options: {
+    p: TrainParams;
+    member: number;
+    onEpoch?: (log: EpochLog) => void | Promise<void>;
+    signal?: AbortSignal;
+  },
 ): Promise<MemberResult> {
   const worker = new Worker(WORKER, { type: "module" });
   let chain = Promise.resolve();
@@ -50,18 +55,26 @@ export function trainMemberInWorker(
       else if (msg.type === "done") {
         finish();
         chain.then(() =>
-          resolve({ config: msg.config as MlpConfig, state: new Map(msg.state), bestEpoch: msg.bestEpoch })
+          resolve({
+            config: msg.config as MlpConfig,
+            state: new Map(msg.state),
+            bestEpoch: msg.bestEpoch,
+          })
         ).catch(reject);
       } else if (msg.type === "error") {
         finish();
-        reject(new ReelrankError("INTERNAL", `training member ${options.member} failed: ${msg.message}`));
+        reject(
+          new ReelrankError("INTERNAL", `training member ${options.member} failed: ${msg.message}`),
+        );
       }
     };
     worker.onerror = (e) => {
       e.preventDefault();
       finish();
       worker.terminate();
-      reject(new ReelrankError("INTERNAL", `training member ${options.member} crashed: ${e.message}`));
+      reject(
+        new ReelrankError("INTERNAL", `training member ${options.member} crashed: ${e.message}`),
+      );
     };
     worker.postMessage({ interactions, p: options.p, member: options.member });
   });

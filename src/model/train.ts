@@ -7,7 +7,11 @@
  * keeps each member's best epoch on validation NDCG@10; the members are folded into one network.
  */
 import { invalid } from "../errors.ts";
-import { DEFAULT_FEATURES, type FeatureSpec, validateFeatureSpec } from "../features/history_features.ts";
+import {
+  DEFAULT_FEATURES,
+  type FeatureSpec,
+  validateFeatureSpec,
+} from "../features/history_features.ts";
 import type { Split } from "../features/split.ts";
 import { foldMembers, type Member } from "./ensemble.ts";
 import { Kernel } from "./kernel.ts";
@@ -142,7 +146,12 @@ export async function trainRecommender(
     for (let m = 0; m < p.members; m++) {
       const scratch = await Kernel.create({ threads: kernel.threads });
       try {
-        results[m] = await trainMember(scratch, split, { p, member: m + 1, onEpoch, signal: options.signal });
+        results[m] = await trainMember(scratch, split, {
+          p,
+          member: m + 1,
+          onEpoch,
+          signal: options.signal,
+        });
       } finally {
         scratch.close();
       }
@@ -153,7 +162,12 @@ export async function trainRecommender(
     const lane = async () => {
       while (next < p.members) {
         const m = next++;
-        results[m] = await trainMemberInWorker(data, { p, member: m + 1, onEpoch, signal: options.signal });
+        results[m] = await trainMemberInWorker(data, {
+          p,
+          member: m + 1,
+          onEpoch,
+          signal: options.signal,
+        });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));

@@ -58,7 +58,10 @@ export async function trainMember(
   const mlp = Mlp.create(kernel, config);
   const pop = popularityCounts(split);
   initOutputBias(mlp, pop);
-  const model = new Recommender(mlp, { itemIds: Array.from(split.universe.ids), features: p.features });
+  const model = new Recommender(mlp, {
+    itemIds: Array.from(split.universe.ids),
+    features: p.features,
+  });
   const sampler: EpochSampler = {
     negatives: negativeSampler(pop, rng(seed * 7919 + 17)),
     draw: rng(seed * 104729 + 3),

@@ -16,7 +16,7 @@ export const MAX_VEC_IN: i32 = 65536;
 
 /** Bytes of private scratch each thread needs: tiles, one packed B panel, the non-zero list. */
 export function scratchBytes(): usize {
-  return SCRATCH_LIST + (<usize>MAX_VEC_IN << 2);
+  return SCRATCH_LIST + (<usize> MAX_VEC_IN << 2);
 }
 
 /** First byte after the module's static data: the host arena starts above it. */

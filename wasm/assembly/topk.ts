@@ -1,25 +1,32 @@
 // Top-k selection over a score vector with a size-k min-heap (O(n log k)); ties prefer the lower index.
 
 // True when (sa, ia) ranks below (sb, ib): lower score, or equal score and higher index.
-@inline function below(sa: f32, ia: i32, sb: f32, ib: i32): bool {
+function below(sa: f32, ia: i32, sb: f32, ib: i32): bool {
   return sa < sb || (sa == sb && ia > ib);
 }
 
-@inline function siftDown(hs: usize, hi: usize, k: i32, i: i32): void {
+function siftDown(hs: usize, hi: usize, k: i32, i: i32): void {
   while (true) {
     const l = 2 * i + 1;
     if (l >= k) return;
     let m = l;
     const r = l + 1;
-    if (r < k && below(load<f32>(hs + (<usize>r << 2)), load<i32>(hi + (<usize>r << 2)),
-      load<f32>(hs + (<usize>l << 2)), load<i32>(hi + (<usize>l << 2)))) m = r;
-    const si = load<f32>(hs + (<usize>i << 2)), ii = load<i32>(hi + (<usize>i << 2));
-    const sm = load<f32>(hs + (<usize>m << 2)), im = load<i32>(hi + (<usize>m << 2));
+    if (
+      r < k &&
+      below(
+        load<f32>(hs + (<usize> r << 2)),
+        load<i32>(hi + (<usize> r << 2)),
+        load<f32>(hs + (<usize> l << 2)),
+        load<i32>(hi + (<usize> l << 2)),
+      )
+    ) m = r;
+    const si = load<f32>(hs + (<usize> i << 2)), ii = load<i32>(hi + (<usize> i << 2));
+    const sm = load<f32>(hs + (<usize> m << 2)), im = load<i32>(hi + (<usize> m << 2));
     if (!below(sm, im, si, ii)) return;
-    store<f32>(hs + (<usize>i << 2), sm);
-    store<i32>(hi + (<usize>i << 2), im);
-    store<f32>(hs + (<usize>m << 2), si);
-    store<i32>(hi + (<usize>m << 2), ii);
+    store<f32>(hs + (<usize> i << 2), sm);
+    store<i32>(hi + (<usize> i << 2), im);
+    store<f32>(hs + (<usize> m << 2), si);
+    store<i32>(hi + (<usize> m << 2), ii);
     i = m;
   }
 }
@@ -31,21 +38,22 @@
 export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i32): i32 {
   let size = 0;
   for (let i = 0; i < n; i++) {
-    const s = load<f32>(scores + (<usize>i << 2));
+    const s = load<f32>(scores + (<usize> i << 2));
     if (s == -Infinity || s != s) continue;
     if (size < k) {
       // Sift up a new leaf.
       let j = size++;
       while (j > 0) {
         const p = (j - 1) >> 1;
-        const sp = load<f32>(outScore + (<usize>p << 2)), ip = load<i32>(outIdx + (<usize>p << 2));
+        const sp = load<f32>(outScore + (<usize> p << 2)),
+          ip = load<i32>(outIdx + (<usize> p << 2));
         if (!below(s, i, sp, ip)) break;
-        store<f32>(outScore + (<usize>j << 2), sp);
-        store<i32>(outIdx + (<usize>j << 2), ip);
+        store<f32>(outScore + (<usize> j << 2), sp);
+        store<i32>(outIdx + (<usize> j << 2), ip);
         j = p;
       }
-      store<f32>(outScore + (<usize>j << 2), s);
-      store<i32>(outIdx + (<usize>j << 2), i);
+      store<f32>(outScore + (<usize> j << 2), s);
+      store<i32>(outIdx + (<usize> j << 2), i);
     } else if (below(load<f32>(outScore), load<i32>(outIdx), s, i)) {
       store<f32>(outScore, s);
       store<i32>(outIdx, i);
@@ -55,10 +63,10 @@ export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i
   // Heap sort in place: repeatedly move the worst to the end, giving best-first order.
   for (let end = size - 1; end > 0; end--) {
     const s0 = load<f32>(outScore), i0 = load<i32>(outIdx);
-    store<f32>(outScore, load<f32>(outScore + (<usize>end << 2)));
-    store<i32>(outIdx, load<i32>(outIdx + (<usize>end << 2)));
-    store<f32>(outScore + (<usize>end << 2), s0);
-    store<i32>(outIdx + (<usize>end << 2), i0);
+    store<f32>(outScore, load<f32>(outScore + (<usize> end << 2)));
+    store<i32>(outIdx, load<i32>(outIdx + (<usize> end << 2)));
+    store<f32>(outScore + (<usize> end << 2), s0);
+    store<i32>(outIdx + (<usize> end << 2), i0);
     siftDown(outScore, outIdx, end, 0);
   }
   return size;

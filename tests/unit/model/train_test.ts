@@ -143,7 +143,9 @@ Deno.test("members trained concurrently in workers give the same model as member
   for (const threads of [1, 2]) {
     const kernel = await Kernel.create({ threads });
     try {
-      const r = await trainRecommender(kernel, split, { params: { ...small, epochs: 2, members: 2 } });
+      const r = await trainRecommender(kernel, split, {
+        params: { ...small, epochs: 2, members: 2 },
+      });
       const out = new Float32Array(histories.length * r.model.size);
       r.model.scoreInto(histories, out);
       scores.push(out);
