@@ -2,14 +2,8 @@
 import type { Database } from "../db/types.ts";
 import { getLogger } from "../log.ts";
 import type { InteractionRecord, MovieRecord } from "./contract.ts";
-import {
-  addWrites,
-  emptyCounts,
-  type IngestReport,
-  type TableCounts,
-  tableTotals,
-} from "./ingest_report.ts";
-import { finishIngestRun, heartbeat, startIngestRun } from "./ingest_runs.ts";
+import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
+import { heartbeat, runIngest } from "./ingest_runs.ts";
 import {
   openMovieLensFolder,
   type ParsedRow,
@@ -53,18 +47,16 @@ export async function ingestMovieLens(
   db: Database,
   opts: MovieLensIngestOptions,
 ): Promise<IngestReport> {
-  const started = performance.now();
   const folder = await openMovieLensFolder(opts.path);
   const batchSize = opts.batchSize ?? 10_000;
   const params = { path: folder.dir };
-  const runId = await startIngestRun(db, "movielens", params);
-  const tables = {
-    links: emptyCounts(),
-    movies: emptyCounts(),
-    users: emptyCounts(),
-    interactions: emptyCounts(),
-  };
-  try {
+  const report = await runIngest(db, { source: "movielens", params }, async (runId) => {
+    const tables = {
+      links: emptyCounts(),
+      movies: emptyCounts(),
+      users: emptyCounts(),
+      interactions: emptyCounts(),
+    };
     const { links, rejected: badLinks } = await readMovieLensLinks(folder);
     tables.links.read = links.size + badLinks.length;
     tables.links.accepted = links.size;
@@ -140,21 +132,8 @@ export async function ingestMovieLens(
     }
     await flushRatings();
     tables.users.read = seenUsers.size;
-    const report: IngestReport = {
-      runId,
-      source: "movielens",
-      params,
-      tables,
-      totals: await tableTotals(db),
-      seconds: (performance.now() - started) / 1000,
-    };
-    await finishIngestRun(db, runId, { status: "succeeded", counts: report.tables });
-    log.info("movielens ingest finished", { run_id: runId, seconds: report.seconds });
-    return report;
-  } catch (err) {
-    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message }).catch(
-      () => {},
-    );
-    throw err;
-  }
+    return tables;
+  });
+  log.info("movielens ingest finished", { run_id: report.runId, seconds: report.seconds });
+  return report;
 }

@@ -1,5 +1,6 @@
 /** Ingest run bookkeeping: a row per run, a heartbeat per committed batch, a final status and counts. */
 import type { Database, Sql } from "../db/types.ts";
+import { type IngestReport, type TableCounts, tableTotals } from "./ingest_report.ts";
 
 /** Where the rows of an ingest come from. */
 export type IngestSource = "movielens" | "tmdb" | "synthetic";
@@ -79,4 +80,35 @@ export async function listIngestRuns(db: Sql, opts: { limit?: number } = {}): Pr
     startedAt: r.started_at as Date,
     finishedAt: (r.finished_at as Date | null) ?? null,
   }));
+}
+
+/**
+ * Runs one ingest as a recorded run: `work` writes the rows (committing batch by batch) and
+ * returns its per-table counts; the run ends succeeded with them, or failed with the error, which
+ * is rethrown. The report carries the totals stored afterwards and the time taken.
+ */
+export async function runIngest(
+  db: Database,
+  run: { source: IngestSource; params: Record<string, unknown> },
+  work: (runId: number) => Promise<Record<string, TableCounts>>,
+): Promise<IngestReport> {
+  const started = performance.now();
+  const runId = await startIngestRun(db, run.source, run.params);
+  try {
+    const tables = await work(runId);
+    const report: IngestReport = {
+      runId,
+      source: run.source,
+      params: run.params,
+      tables,
+      totals: await tableTotals(db),
+      seconds: (performance.now() - started) / 1000,
+    };
+    await finishIngestRun(db, runId, { status: "succeeded", counts: tables });
+    return report;
+  } catch (err) {
+    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message })
+      .catch(() => {});
+    throw err;
+  }
 }

@@ -2,14 +2,8 @@
 import type { Database } from "../db/types.ts";
 import { invalid } from "../errors.ts";
 import { check, type InteractionRecord, interactionRecord } from "./contract.ts";
-import {
-  addWrites,
-  emptyCounts,
-  type IngestReport,
-  type TableCounts,
-  tableTotals,
-} from "./ingest_report.ts";
-import { finishIngestRun, heartbeat, startIngestRun } from "./ingest_runs.ts";
+import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
+import { heartbeat, runIngest } from "./ingest_runs.ts";
 import { insertRejected, type Rejection, upsertInteractions, upsertVirtualUsers } from "./rows.ts";
 import {
   type CatalogMovie,
@@ -107,31 +101,15 @@ export async function ingestSynthetic(
   db: Database,
   opts: SyntheticIngestOptions,
 ): Promise<IngestReport> {
-  const started = performance.now();
   const catalog = await loadCatalog(db);
   if (catalog.length === 0) {
     throw invalid(
       "no movies are stored yet; run `deno task ingest --source movielens` (or --source tmdb) first",
     );
   }
-  const params = { ...opts };
-  const runId = await startIngestRun(db, "synthetic", params);
-  try {
-    const tables = await writeVirtualUsers(db, runId, { ...opts, catalog });
-    const report: IngestReport = {
-      runId,
-      source: "synthetic",
-      params,
-      tables,
-      totals: await tableTotals(db),
-      seconds: (performance.now() - started) / 1000,
-    };
-    await finishIngestRun(db, runId, { status: "succeeded", counts: tables });
-    return report;
-  } catch (err) {
-    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message }).catch(
-      () => {},
-    );
-    throw err;
-  }
+  return await runIngest(
+    db,
+    { source: "synthetic", params: { ...opts } },
+    (runId) => writeVirtualUsers(db, runId, { ...opts, catalog }),
+  );
 }

@@ -1,14 +1,8 @@
 /** Ingests TMDB popular movies page by page, then optionally virtual users who watch them. */
 import type { Database } from "../db/types.ts";
 import { check, type MovieRecord, type TmdbMovie, tmdbMovie } from "./contract.ts";
-import {
-  addWrites,
-  emptyCounts,
-  type IngestReport,
-  type TableCounts,
-  tableTotals,
-} from "./ingest_report.ts";
-import { finishIngestRun, heartbeat, startIngestRun } from "./ingest_runs.ts";
+import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
+import { heartbeat, runIngest } from "./ingest_runs.ts";
 import { insertRejected, type Rejection, upsertTmdbMovies } from "./rows.ts";
 import { loadCatalog, writeVirtualUsers } from "./ingest_synthetic.ts";
 import type { TmdbClient } from "./tmdb.ts";
@@ -59,12 +53,9 @@ export async function ingestTmdb(
   client: TmdbClient,
   opts: TmdbIngestOptions,
 ): Promise<IngestReport> {
-  const started = performance.now();
-  const params = { ...opts };
-  const runId = await startIngestRun(db, "tmdb", params);
-  const tables: Record<string, TableCounts> = { movies: emptyCounts() };
-  const movies = tables.movies;
-  try {
+  return await runIngest(db, { source: "tmdb", params: { ...opts } }, async (runId) => {
+    const tables: Record<string, TableCounts> = { movies: emptyCounts() };
+    const movies = tables.movies;
     const genres = await client.genres({ language: opts.language });
     const seen = new Set<number>();
     for await (
@@ -108,20 +99,6 @@ export async function ingestTmdb(
         }),
       );
     }
-    const report: IngestReport = {
-      runId,
-      source: "tmdb",
-      params,
-      tables,
-      totals: await tableTotals(db),
-      seconds: (performance.now() - started) / 1000,
-    };
-    await finishIngestRun(db, runId, { status: "succeeded", counts: tables });
-    return report;
-  } catch (err) {
-    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message }).catch(
-      () => {},
-    );
-    throw err;
-  }
+    return tables;
+  });
 }
