@@ -21,6 +21,7 @@ Options (defaults in brackets):
   --dropout X         dropout on hidden activations [${DEFAULT_PARAMS.dropout}]
   --input-dropout X   dropout on input movies [${DEFAULT_PARAMS.inputDropout}]
   --members N         independently seeded models averaged into one [${DEFAULT_PARAMS.members}]
+  --average-top N     each member's weights: mean of its N best epochs [${DEFAULT_PARAMS.averageTop}]
   --negatives N       sampled-softmax negatives per batch, 0 = full softmax [${DEFAULT_PARAMS.negatives}]
   --prefixes N        training prefixes sampled per user and epoch [${DEFAULT_PARAMS.prefixesPerUser}]
   --seed N            seed for initialisation, sampling and shuffling [${DEFAULT_PARAMS.seed}]
@@ -39,6 +40,7 @@ export function trainParamsFromFlags(
   if (s("negatives") !== undefined) out.negatives = intFlag("negatives", s("negatives"), 0, 0);
   if (s("prefixes") !== undefined) out.prefixesPerUser = intFlag("prefixes", s("prefixes"), 1);
   if (s("members") !== undefined) out.members = intFlag("members", s("members"), 1);
+  if (s("average-top") !== undefined) out.averageTop = intFlag("average-top", s("average-top"), 1);
   if (s("input-dropout") !== undefined) out.inputDropout = Number(s("input-dropout"));
   if (s("seed") !== undefined) out.seed = intFlag("seed", s("seed"), 1, 0);
   if (s("lr") !== undefined) out.lr = numFlag("lr", s("lr"), 1);
@@ -74,6 +76,7 @@ export const TRAIN_FLAGS = {
   dropout: { type: "string" },
   "input-dropout": { type: "string" },
   members: { type: "string" },
+  "average-top": { type: "string" },
   negatives: { type: "string" },
   prefixes: { type: "string" },
   seed: { type: "string" },

@@ -58,7 +58,7 @@ export function acquireFolderLock(lockPath: string, opts: { what?: string } = {}
     throw new ReelrankError(
       "CONFLICT",
       `${opts.what ?? "the data folder"} is in use by ${who} (lock file ${lockPath}); ` +
-        "stop that process, talk to it through its HTTP API, or set DATABASE_URL to share a PostgreSQL server",
+        "wait for it or stop it, or set DATABASE_URL to share a PostgreSQL server",
     );
   }
   file.truncateSync(0);

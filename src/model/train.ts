@@ -38,6 +38,8 @@ export interface TrainParams {
   epochs: number;
   /** Epochs without a better validation NDCG@10 before a member stops. */
   patience: number;
+  /** A member's weights are the mean of its best this-many epochs (1 = the best epoch alone). */
+  averageTop: number;
   /** Independently seeded members whose logits are averaged (folded into one network). */
   members: number;
   seed: number;
@@ -57,6 +59,7 @@ export const DEFAULT_PARAMS: TrainParams = {
   prefixesPerUser: 100,
   epochs: 12,
   patience: 3,
+  averageTop: 3,
   members: 3,
   seed: 1,
 };
@@ -91,6 +94,7 @@ export function resolveParams(params: Partial<TrainParams> = {}): TrainParams {
     "epochs",
     "patience",
     "members",
+    "averageTop",
   ];
   for (const k of ints) {
     if (!Number.isInteger(p[k]) || (p[k] as number) < 1) {

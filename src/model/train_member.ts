@@ -66,14 +66,18 @@ export async function trainMember(
     negatives: negativeSampler(pop, rng(seed * 7919 + 17)),
     draw: rng(seed * 104729 + 3),
   };
-  let best = { epoch: 0, ndcg: -1, state: new Map<string, Float32Array>() };
+  // The best `averageTop` epochs by validation NDCG@10, best first.
+  let top: { epoch: number; ndcg: number; state: Map<string, Float32Array> }[] = [];
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
     options.signal?.throwIfAborted();
     const t0 = performance.now();
     const loss = runEpoch(model, split, { p, sampler, signal: options.signal });
     const val = await evaluateRanking(split, model.scorer(), { phase: "validation" });
-    const isBest = val.ndcg10 > best.ndcg;
-    if (isBest) best = { epoch, ndcg: val.ndcg10, state: snapshotState(mlp) };
+    const isBest = top.length === 0 || val.ndcg10 > top[0].ndcg;
+    if (top.length < p.averageTop || val.ndcg10 > top[top.length - 1].ndcg) {
+      top = [...top, { epoch, ndcg: val.ndcg10, state: snapshotState(mlp) }]
+        .sort((a, b) => b.ndcg - a.ndcg || a.epoch - b.epoch).slice(0, p.averageTop);
+    }
     await options.onEpoch?.({
       member,
       epoch,
@@ -83,9 +87,60 @@ export async function trainMember(
       seconds: (performance.now() - t0) / 1000,
       best: isBest,
     });
-    if (epoch - best.epoch >= p.patience) break;
+    if (epoch - top[0].epoch >= p.patience) break;
   }
-  return { config, state: best.state, bestEpoch: best.epoch };
+  if (top.length > 1) {
+    averageInto(mlp, top.map((t) => t.state));
+    recalibrateBatchNorm(model, split, { p, sampler });
+    return { config, state: snapshotState(mlp), bestEpoch: top[0].epoch };
+  }
+  return { config, state: top[0].state, bestEpoch: top[0].epoch };
+}
+
+/**
+ * Loads the mean of several epochs' parameters (weight averaging along the trajectory, Izmailov
+ * et al. 2018: a flatter, better-generalising point than any one epoch).
+ */
+function averageInto(mlp: Mlp, states: Map<string, Float32Array>[]): void {
+  for (const name of mlp.stateNames()) {
+    if (!name.startsWith("p:")) continue;
+    const out = mlp.view(name);
+    out.fill(0);
+    for (const st of states) {
+      const t = st.get(name)!;
+      for (let i = 0; i < out.length; i++) out[i] += t[i] / states.length;
+    }
+  }
+}
+
+/**
+ * Averaged weights need their own BatchNorm statistics: reset them and run one epoch of
+ * training-mode forwards (no input dropout, no update), whose momentum average forgets the reset.
+ */
+function recalibrateBatchNorm(
+  model: Recommender,
+  split: Split,
+  ctx: { p: TrainParams; sampler: EpochSampler },
+): void {
+  const mlp = model.mlp;
+  mlp.config.hidden.forEach((_, l) => {
+    mlp.view(`runMean${l}`).fill(0);
+    mlp.view(`runVar${l}`).fill(1);
+  });
+  const p = { ...ctx.p, inputDropout: 0, maskHistory: false };
+  const examples = sampleExamples(split, { perUser: p.prefixesPerUser, draw: ctx.sampler.draw });
+  const work = { position: new Int32Array(model.size).fill(-1) };
+  for (let s = 0; s + 1 < examples.length; s += p.batchSize) {
+    const rows = examples.slice(s, s + p.batchSize);
+    const { batch, candidates } = buildBatch(split, rows, {
+      p,
+      V: model.size,
+      sampler: ctx.sampler,
+      work,
+    });
+    mlp.setBatch(batch);
+    mlp.forward("train", candidates);
+  }
 }
 
 // Output biases start at log-popularity: the untrained model already ranks like the baseline.

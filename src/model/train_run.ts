@@ -82,6 +82,7 @@ export async function trainAndRegister(
       input_dropout: p.inputDropout,
       mask_history: p.maskHistory,
       members: p.members,
+      average_top: p.averageTop,
       lr: p.lr,
       weight_decay: p.weightDecay,
       batch_size: p.batchSize,

@@ -23,6 +23,7 @@ const params = {
   dropout: 0.1,
   inputDropout: 0.1,
   members: 1,
+  averageTop: 1,
   seed: 3,
 };
 

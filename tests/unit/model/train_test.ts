@@ -17,6 +17,7 @@ const small: Partial<TrainParams> = {
   dropout: 0.1,
   inputDropout: 0.1,
   members: 1,
+  averageTop: 1,
   seed: 3,
 };
 
@@ -156,4 +157,33 @@ Deno.test("members trained concurrently in workers give the same model as member
   }
   assert.deepEqual(scores[0], scores[1]);
   assert.equal(logs[0], logs[1]);
+});
+
+Deno.test("averageTop > 1 serves the mean of the best epochs with recalibrated BatchNorm", async () => {
+  const split = splitInteractions(sequenceInteractions());
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const single = await trainRecommender(kernel, split, { params: { ...small, epochs: 6 } });
+    const averaged = await trainRecommender(kernel, split, {
+      params: { ...small, epochs: 6, averageTop: 3 },
+    });
+    assert.deepEqual(
+      single.epochs.map((e) => e.loss),
+      averaged.epochs.map((e) => e.loss),
+      "same training path",
+    );
+    const a = single.model.mlp.view("p:W1");
+    const b = averaged.model.mlp.view("p:W1");
+    assert.notDeepEqual(a, b, "the served weights are not the best epoch's alone");
+    const runMean = averaged.model.mlp.view("runMean0");
+    assert.ok(
+      runMean.some((x) => Math.abs(x) > 1e-3),
+      "BatchNorm statistics were recomputed, not left reset",
+    );
+    const val = await evaluateRanking(split, averaged.model.scorer(), { phase: "validation" });
+    const pop = await evaluateRanking(split, popularityScorer(split), { phase: "validation" });
+    assert.ok(val.ndcg10 > pop.ndcg10 + 0.2, `averaged ${val.ndcg10} vs popularity ${pop.ndcg10}`);
+  } finally {
+    kernel.close();
+  }
 });
