@@ -2,8 +2,7 @@
 import type { Interactions, Split } from "../features/split.ts";
 import { ReelrankError } from "../errors.ts";
 import type { MlpConfig } from "./mlp_config.ts";
-import type { EpochLog, TrainParams } from "./train.ts";
-import type { MemberResult } from "./train_member.ts";
+import type { MemberJobOptions, MemberResult } from "./train_member.ts";
 
 const WORKER = new URL("./member_worker.ts", import.meta.url);
 
@@ -33,12 +32,7 @@ export function splitInteractionsOf(split: Split): Interactions {
 /** Trains member `member` in a fresh worker; epoch logs are awaited in order as they arrive. */
 export function trainMemberInWorker(
   interactions: Interactions,
-  options: {
-    p: TrainParams;
-    member: number;
-    onEpoch?: (log: EpochLog) => void | Promise<void>;
-    signal?: AbortSignal;
-  },
+  options: MemberJobOptions,
 ): Promise<MemberResult> {
   const worker = new Worker(WORKER, { type: "module" });
   let chain = Promise.resolve();

@@ -60,7 +60,7 @@ export const DEFAULT_PARAMS: TrainParams = {
   epochs: 12,
   patience: 3,
   averageTop: 3,
-  members: 3,
+  members: 4,
   seed: 1,
 };
 

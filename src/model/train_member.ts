@@ -41,16 +41,20 @@ export function memberSeed(p: TrainParams, member: number): number {
   return p.seed + (member - 1) * 1009;
 }
 
+/** Which member to train, with the run's params, and where its epoch logs go. */
+export interface MemberJobOptions {
+  p: TrainParams;
+  /** 1-based member number; its seed follows from it. */
+  member: number;
+  onEpoch?: (log: EpochLog) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
 /** Trains member `member` in `kernel` until validation NDCG@10 stops improving. */
 export async function trainMember(
   kernel: Kernel,
   split: Split,
-  options: {
-    p: TrainParams;
-    member: number;
-    onEpoch?: (log: EpochLog) => void | Promise<void>;
-    signal?: AbortSignal;
-  },
+  options: MemberJobOptions,
 ): Promise<MemberResult> {
   const { p, member } = options;
   const seed = memberSeed(p, member);
