@@ -12,20 +12,9 @@ import { FsObjectStore } from "../../src/storage/fs.ts";
 import { SqlTrackingStore } from "../../src/tracking/sql_store.ts";
 import { dbTest } from "../helpers/db.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
+import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
 
-const params = {
-  hidden: [64],
-  batchSize: 64,
-  negatives: 64,
-  epochs: 6,
-  patience: 6,
-  lr: 3e-3,
-  dropout: 0.1,
-  inputDropout: 0.1,
-  members: 1,
-  averageTop: 1,
-  seed: 3,
-};
+const params = { ...SMALL_PARAMS, epochs: 6, patience: 6 };
 
 async function seed(db: Database): Promise<void> {
   const data = sequenceInteractions({ users: 80 });

@@ -4,22 +4,11 @@ import { Kernel } from "../../../src/model/kernel.ts";
 import { popularityScorer } from "../../../src/model/baselines.ts";
 import { evaluateRanking } from "../../../src/model/ranking_metrics.ts";
 import { Recommender } from "../../../src/model/recommender.ts";
-import { type TrainParams, trainRecommender } from "../../../src/model/train.ts";
+import { trainRecommender } from "../../../src/model/train.ts";
 import { sequenceInteractions } from "../../fixtures/sequences/generate.ts";
+import { SMALL_PARAMS } from "../../fixtures/sequences/params.ts";
 
-const small: Partial<TrainParams> = {
-  hidden: [64],
-  batchSize: 64,
-  negatives: 64,
-  epochs: 8,
-  patience: 8,
-  lr: 3e-3,
-  dropout: 0.1,
-  inputDropout: 0.1,
-  members: 1,
-  averageTop: 1,
-  seed: 3,
-};
+const small = SMALL_PARAMS;
 
 Deno.test("trainRecommender() learns sequences: validation and test NDCG@10 far above popularity", async () => {
   const split = splitInteractions(sequenceInteractions());
