@@ -42,3 +42,12 @@ export async function openContext(config: Config): Promise<Context> {
     },
   };
 }
+
+/**
+ * Marks runs whose process died (kill -9, power loss) as failed. On PGlite the data-folder lock
+ * means no other process can be training, so every "running" run is abandoned; on PostgreSQL only
+ * runs silent for longer than 10 minutes (heartbeats come every 30 s) are.
+ */
+export function reapAbandonedRuns(ctx: Pick<Context, "db" | "tracking">): Promise<string[]> {
+  return ctx.tracking.reapStaleRuns({ maxAgeMs: ctx.db.kind === "pglite" ? 1 : 10 * 60_000 });
+}

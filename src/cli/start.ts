@@ -4,7 +4,7 @@
  * metrics next to the popularity baseline and a few users' recommendations.
  */
 import type { Config } from "../config.ts";
-import { type Context, openContext } from "../context.ts";
+import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { formatReport } from "../data/ingest_report.ts";
 import { getMovies, getUserHistory } from "../data/queries.ts";
@@ -66,7 +66,7 @@ async function main(argv: string[], config: Config): Promise<void> {
   const ctx = await openContext(config);
   try {
     await ensureData(ctx);
-    const reaped = await ctx.tracking.reapStaleRuns({ maxAgeMs: 10 * 60_000 });
+    const reaped = await reapAbandonedRuns(ctx);
     if (reaped.length) console.log(`marked ${reaped.length} abandoned run(s) as failed`);
     console.log("\ntraining…");
     const result = await trainAndRegister(ctx, {

@@ -1,6 +1,6 @@
 /** `deno task train`: train on what the database holds, log a run, register a version, apply the gate. */
 import type { Config } from "../config.ts";
-import { openContext } from "../context.ts";
+import { openContext, reapAbandonedRuns } from "../context.ts";
 import { DEFAULT_PARAMS, type TrainParams } from "../model/train.ts";
 import { trainAndRegister } from "../model/train_run.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
@@ -88,6 +88,7 @@ async function main(argv: string[], config: Config): Promise<void> {
   const params = trainParamsFromFlags(values);
   const ctx = await openContext(config);
   try {
+    await reapAbandonedRuns(ctx);
     const progress = !values.json && !config.ci;
     const result = await trainAndRegister(ctx, {
       params,
