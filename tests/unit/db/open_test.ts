@@ -59,7 +59,8 @@ Deno.test("openDatabase() rejects a schema name that is not a plain identifier",
 });
 
 Deno.test({
-  name: "openDatabase() with DATABASE_URL uses PostgreSQL in the requested schema",
+  name: "openDatabase() with DATABASE_URL uses PostgreSQL in the requested schema" +
+    (databaseUrl ? "" : " (skipped: DATABASE_URL is not set, so there is no PostgreSQL to use)"),
   ignore: !databaseUrl,
   async fn() {
     const schema = `t_open_${crypto.randomUUID().slice(0, 8)}`;
