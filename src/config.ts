@@ -82,7 +82,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       `OBJECT_STORE_URL must be file:///path or s3://bucket/prefix, got "${objectStoreUrl}"`,
     );
   }
-  const logLevel = (env.LOG_LEVEL || "info") as LogLevel;
+  const logLevel = (env.LOG_LEVEL || "warn") as LogLevel;
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
     throw invalid(`LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
   }

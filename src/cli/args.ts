@@ -67,10 +67,7 @@ export async function runCli(
   }
   try {
     const config = loadConfig();
-    configureLogging({
-      level: config.logLevel === "info" ? "warn" : config.logLevel,
-      secrets: config.secrets,
-    });
+    configureLogging({ level: config.logLevel, secrets: config.secrets });
     await main(argv, config);
   } catch (err) {
     const usage = err instanceof UsageError;

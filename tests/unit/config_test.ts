@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config.ts";
+
+Deno.test("loadConfig() with an empty environment uses the embedded defaults", () => {
+  const c = loadConfig({});
+  assert.equal(c.dataDir, "./.reelrank");
+  assert.equal(c.databaseUrl, undefined);
+  assert.match(c.objectStoreUrl, /^file:\/\/.*\.reelrank\/objects$/);
+  assert.equal(c.tmdb.baseUrl, "https://api.themoviedb.org/3");
+  assert.equal(c.logLevel, "warn");
+  assert.equal(c.port, 8000);
+  assert.deepEqual(c.secrets, []);
+});
+
+Deno.test("loadConfig() names the variable and the fix when a value is wrong", () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: "mysql://x" }),
+    /DATABASE_URL must start with postgres/,
+  );
+  assert.throws(
+    () => loadConfig({ PORT: "eighty" }),
+    /PORT must be a positive integer, got "eighty"/,
+  );
+  assert.throws(() => loadConfig({ LOG_LEVEL: "loud" }), /LOG_LEVEL must be one of/);
+  assert.throws(() => loadConfig({ OBJECT_STORE_URL: "ftp://x" }), /OBJECT_STORE_URL must be/);
+  assert.throws(() => loadConfig({ TMDB_RATE_LIMIT: "-1" }), /TMDB_RATE_LIMIT/);
+});
+
+Deno.test("loadConfig() turns S3_BUCKET into an s3:// store with path style for a custom endpoint", () => {
+  const c = loadConfig({
+    S3_BUCKET: "models",
+    S3_PREFIX: "prod/",
+    S3_ENDPOINT: "http://127.0.0.1:9000",
+  });
+  assert.equal(c.objectStoreUrl, "s3://models/prod/");
+  assert.equal(c.s3.forcePathStyle, true);
+});
+
+Deno.test("loadConfig() collects every secret so the logger can scrub it, the database password included", () => {
+  const c = loadConfig({
+    TMDB_API_KEY: "tmdb-key-123",
+    AWS_SECRET_ACCESS_KEY: "aws-secret-456",
+    DATABASE_URL: "postgres://app:db-pass-789@db:5432/reelrank",
+  });
+  assert.deepEqual([...c.secrets].sort(), ["aws-secret-456", "db-pass-789", "tmdb-key-123"]);
+});
