@@ -2,7 +2,7 @@
  * The next-item recommender: an Mlp over history features (src/features/history_features.ts)
  * with a softmax over the item universe. Training, evaluation and serving all go through it.
  */
-import { corrupt, invalid } from "../errors.ts";
+import { corrupt, invalid, notFound } from "../errors.ts";
 import {
   CsrBuilder,
   encodeHistory,
@@ -12,7 +12,7 @@ import {
   validateFeatureSpec,
 } from "../features/history_features.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import type { Kernel } from "./kernel.ts";
+import { Kernel } from "./kernel.ts";
 import { Mlp } from "./mlp.ts";
 import type { Scorer } from "./ranking_metrics.ts";
 
@@ -29,6 +29,23 @@ export interface RecommenderManifest {
   info?: Record<string, unknown>;
 }
 
+/** A movie and its model score (higher ranks first). */
+export interface Scored {
+  movieId: number;
+  score: number;
+}
+
+/** One history to rank movies for, with what must not be returned. */
+export interface RecommendRequest {
+  /** Movie ids, oldest first; ids the model does not know are ignored. */
+  history: readonly number[];
+  k: number;
+  /** Movie ids never to return (the history is always excluded). */
+  exclude?: readonly number[];
+  /** Allowed movies by dense index (1 = may be returned), e.g. a genre from {@link Recommender.maskOf}. */
+  allow?: Uint8Array;
+}
+
 /** An Mlp plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
 export class Recommender {
   readonly mlp: Mlp;
@@ -36,6 +53,7 @@ export class Recommender {
   readonly features: FeatureSpec;
   readonly info: Record<string, unknown>;
   #index = new Map<number, number>();
+  #owned?: Kernel;
 
   constructor(mlp: Mlp, manifest: Omit<RecommenderManifest, "kind">) {
     this.mlp = mlp;
@@ -97,14 +115,78 @@ export class Recommender {
    * Top-`k` movies for a history of movie ids (oldest first), never one already watched. Unknown
    * movies in the history are ignored; an empty history gets the model's cold-start ranking.
    */
-  recommend(history: readonly number[], k: number): { movieId: number; score: number }[] {
-    const idx = history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
-    const logits = this.mlp.predict(this.encode([idx]));
-    const { ids, scores } = this.mlp.topK(Math.min(k, this.size), {
-      exclude: idx,
-      scores: logits.subarray(0, this.size),
+  recommend(
+    history: readonly number[],
+    k: number,
+    options: Omit<RecommendRequest, "history" | "k"> = {},
+  ): Scored[] {
+    return this.recommendMany([{ history, k, ...options }])[0];
+  }
+
+  /**
+   * Ranks several histories with batched kernel calls (the micro-batcher's entry point). Each
+   * answer has at most `k` movies: fewer when exclusions and the `allow` mask leave fewer.
+   */
+  recommendMany(requests: readonly RecommendRequest[]): Scored[][] {
+    const V = this.size;
+    const histories = requests.map((r) => {
+      if (!Number.isInteger(r.k) || r.k < 1) {
+        throw invalid(`k must be a positive integer, got ${r.k}`);
+      }
+      if (r.allow && r.allow.length !== V) {
+        throw invalid(`allow mask has ${r.allow.length} entries, the model ranks ${V} movies`);
+      }
+      return r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
     });
-    return Array.from(ids, (i, r) => ({ movieId: this.itemIds[i], score: scores[r] }));
+    const logits = new Float32Array(requests.length * V);
+    this.scoreInto(histories, logits);
+    return requests.map((r, n) => {
+      const row = logits.subarray(n * V, (n + 1) * V);
+      const exclude = histories[n].slice();
+      for (const id of r.exclude ?? []) {
+        const i = this.indexOf(id);
+        if (i >= 0) exclude.push(i);
+      }
+      if (r.allow) { for (let i = 0; i < V; i++) if (!r.allow[i]) row[i] = -Infinity; }
+      const { ids, scores } = this.mlp.topK(Math.min(r.k, V), { exclude, scores: row });
+      const out: Scored[] = [];
+      for (let j = 0; j < ids.length; j++) {
+        if (scores[j] === -Infinity) break;
+        out.push({ movieId: this.itemIds[ids[j]], score: scores[j] });
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Movies most likely watched next by someone who just watched `movieId` (item-to-item from the
+   * model itself). Throws NOT_FOUND when the model does not know the movie.
+   */
+  similar(
+    movieId: number,
+    k: number,
+    options: Omit<RecommendRequest, "history" | "k"> = {},
+  ): Scored[] {
+    if (this.indexOf(movieId) < 0) {
+      throw notFound(`movie ${movieId} is not in the model's ${this.size}-movie catalogue`);
+    }
+    return this.recommend([movieId], k, options);
+  }
+
+  /** A dense-index mask (1 = allowed) of the given movie ids, for {@link RecommendRequest.allow}. */
+  maskOf(movieIds: Iterable<number>): Uint8Array {
+    const mask = new Uint8Array(this.size);
+    for (const id of movieIds) {
+      const i = this.indexOf(id);
+      if (i >= 0) mask[i] = 1;
+    }
+    return mask;
+  }
+
+  /** Releases the kernel this recommender owns (one made by {@link Recommender.open}). Idempotent. */
+  close(): void {
+    this.#owned?.close();
+    this.#owned = undefined;
   }
 
   /** The checkpoint bytes: weights plus the manifest (vocabulary, features, lineage). */
@@ -136,5 +218,24 @@ export class Recommender {
       );
     }
     return new Recommender(mlp, m);
+  }
+
+  /**
+   * Loads checkpoint bytes into a kernel of its own (memory freed by {@link Recommender.close}):
+   * what a server does for every version it serves, so a hot reload never grows a shared arena.
+   */
+  static async open(
+    bytes: Uint8Array,
+    options: { threads?: number; batchSize?: number } = {},
+  ): Promise<Recommender> {
+    const kernel = await Kernel.create({ threads: options.threads ?? 1 });
+    try {
+      const model = await Recommender.load(kernel, bytes, options);
+      model.#owned = kernel;
+      return model;
+    } catch (err) {
+      kernel.close();
+      throw err;
+    }
   }
 }
