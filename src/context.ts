@@ -6,7 +6,7 @@ import type { ObjectStore } from "./storage/object_store.ts";
 import { openObjectStore } from "./storage/open.ts";
 import { SqlTrackingStore } from "./tracking/sql_store.ts";
 import { SqlModelRegistry } from "./registry/sql_store.ts";
-import { Kernel } from "./model/kernel.ts";
+import { Kernel } from "./model/mod.ts";
 
 /** The registered model name reelrank trains and serves. */
 export const MODEL_NAME = "reelrank";

@@ -8,13 +8,13 @@ import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { formatReport } from "../data/ingest_report.ts";
 import { getMovies, getUserHistory } from "../data/queries.ts";
-import { trainAndRegister } from "../model/train_run.ts";
+import { resolveParams, trainAndRegister } from "../model/mod.ts";
 import { loadModel } from "../serving/current_model.ts";
 import { createSnapshot } from "../snapshot/create.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
-import { formatEpoch, formatEvaluation, formatMovies } from "./report.ts";
-import { TRAIN_FLAGS, trainParamsFromFlags } from "./train.ts";
+import { formatEvaluation, formatMovies } from "./report.ts";
+import { progressReporter, TRAIN_FLAGS, trainParamsFromFlags } from "./train.ts";
 
 const HELP = `
 deno task start — run reelrank's whole loop on this machine:
@@ -69,13 +69,20 @@ async function main(argv: string[], config: Config): Promise<void> {
     const reaped = await reapAbandonedRuns(ctx);
     if (reaped.length) console.log(`marked ${reaped.length} abandoned run(s) as failed`);
     console.log("\ntraining…");
+    const resolved = resolveParams(params);
+    const progress = progressReporter({
+      quiet: config.ci,
+      members: resolved.members,
+      epochs: resolved.epochs,
+    });
     const result = await trainAndRegister(ctx, {
       params,
       snapshotId: await latestSnapshotId(ctx.db),
       codeVersion: await gitCommit(),
-      onEpoch: config.ci ? undefined : (e) => console.log("  " + formatEpoch(e)),
+      onEpoch: progress.onEpoch,
+      onStep: progress.onStep,
       exitOnSignal: true,
-    });
+    }).finally(progress.finish);
     console.log(
       `\nrun ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
         result.bestEpochs.join(", ")
@@ -83,7 +90,7 @@ async function main(argv: string[], config: Config): Promise<void> {
         `trained in ${result.trainSeconds.toFixed(1)} s\n`,
     );
     console.log(formatEvaluation([
-      { name: "reelrank MLP", evaluation: result.model },
+      { name: "reelrank", evaluation: result.model },
       { name: "popularity", evaluation: result.popularity },
     ]));
     console.log(`\nmodel version ${result.version}: ${result.decision.reason}`);

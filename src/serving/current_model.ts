@@ -3,7 +3,7 @@ import type { Context } from "../context.ts";
 import { MODEL_NAME } from "../context.ts";
 import type { ModelVersion } from "../registry/store.ts";
 import { loadAliased } from "../registry/artifacts.ts";
-import { Recommender } from "../model/recommender.ts";
+import { Recommender } from "../model/mod.ts";
 
 /** A loaded model and the registry version it came from. */
 export interface LoadedModel {
