@@ -3,7 +3,8 @@
  * members' mean: embeddings side by side (E = [E₁ | … | E_M]), hidden layers side by side
  * (block-diagonal weights; BatchNorm is per unit so it carries over), and the 1/M of the mean
  * applied to the layer before the output table — the projection, or the last BatchNorm's scale
- * and shift, since ReLU(x/M) = ReLU(x)/M — so a tied table stays the embedding itself.
+ * and shift (the last dense layer without BatchNorm), since ReLU(x/M) = ReLU(x)/M — so a tied
+ * table stays the embedding itself.
  * Averaging logits of differently seeded models is the cheapest reliable accuracy gain
  * (Lakshminarayanan et al. 2017); folding keeps serving, checkpoints and the registry unchanged.
  */
@@ -103,9 +104,11 @@ export function foldMembers(
   const last = c.hidden.length - 1;
   c.hidden.forEach((H, l) => {
     const rowsIn = l === 0 ? { groups: bags, width: D } : { groups: 1, width: c.hidden[l - 1] };
-    blocks(`W${l}`, rowsIn, H);
     const scale = l === last && !c.projection ? 1 / M : 1;
-    concat(`p:b${l}`);
+    // Without BatchNorm the 1/M goes into the last layer's weights and bias instead.
+    const linear = c.batchNorm ? 1 : scale;
+    blocks(`W${l}`, rowsIn, H, linear);
+    concat(`p:b${l}`, linear);
     if (c.batchNorm) {
       concat(`p:gamma${l}`, scale);
       concat(`p:beta${l}`, scale);
