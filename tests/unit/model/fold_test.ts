@@ -1,9 +1,16 @@
 /** foldMembers: M networks become one whose logits are the members' mean, for every output layout. */
 import assert from "node:assert/strict";
 import { Kernel } from "../../../src/model/kernel/kernel.ts";
-import type { NetConfig } from "../../../src/model/network/config.ts";
+import { loadCheckpoint, saveCheckpoint } from "../../../src/model/network/checkpoint.ts";
+import {
+  inferenceMacs,
+  type NetConfig,
+  outputWidth,
+  resolveConfig,
+} from "../../../src/model/network/config.ts";
 import { foldedConfig, foldMembers, type Member } from "../../../src/model/network/fold.ts";
 import { type BagBatch, Net } from "../../../src/model/network/net.ts";
+import { ReelrankError } from "../../../src/errors.ts";
 import { rand, randArray } from "./helpers.ts";
 
 const V = 31;
@@ -137,4 +144,54 @@ Deno.test("foldMembers() refuses an empty ensemble, a dense-input member and a m
   } finally {
     kernel.close();
   }
+});
+
+Deno.test("a folded (grouped) network survives a float32 checkpoint round trip with identical logits", async () => {
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const { members: ms } = members(
+      kernel,
+      { ...BASE, hidden: [10, 8], projection: 6, tied: true },
+      2,
+    );
+    const folded = foldMembers(kernel, ms, { batchSize: 5 });
+    assert.equal(folded.config.groups, 2);
+    const b = batch(rand(9), 5);
+    const before = folded.predict(b).slice();
+    const { net } = await loadCheckpoint(kernel, await saveCheckpoint(folded, { tables: "f32" }));
+    assert.equal(net.config.groups, 2);
+    assert.equal(net.config.training, false, "a grouped network loads inference-only");
+    assert.deepEqual(net.predict(b), before);
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("a folded network costs M members' bag sums and hidden layers plus one wide output layer", () => {
+  const member = resolveConfig({ ...BASE, hidden: [10, 8], projection: 6, tied: true });
+  const M = 3;
+  const folded = resolveConfig(foldedConfig(member, M));
+  const nnz = 40;
+  const head = (c: typeof member) => outputWidth(c) * c.output;
+  assert.equal(
+    inferenceMacs(folded, nnz),
+    M * (inferenceMacs(member, nnz) - head(member)) + head(folded),
+  );
+  assert.equal(head(folded), M * head(member));
+});
+
+Deno.test("a grouped network must be inference-only with bags input and widths divisible by its groups", () => {
+  const grouped = { ...BASE, dim: 6, hidden: [8], groups: 2, training: false };
+  const refused = (c: NetConfig) =>
+    assert.throws(
+      () => resolveConfig(c),
+      (err: unknown) =>
+        err instanceof ReelrankError && err.code === "INVALID_PARAMETER" &&
+        /network of 2 groups must be inference-only/.test(err.message),
+    );
+  assert.equal(resolveConfig(grouped).groups, 2);
+  refused({ ...grouped, training: true });
+  refused({ ...grouped, hidden: [9] });
+  refused({ ...grouped, input: { kind: "bags", bags: 3, dim: 5 } });
+  refused({ ...grouped, input: { kind: "dense", width: 8 } });
 });
