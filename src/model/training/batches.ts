@@ -16,18 +16,25 @@ export interface Examples {
   count: number;
 }
 
-/** Draws movies with probability q ∝ popularity + 1 (so every movie can be a negative), knowing log q. */
+/** Draws movies with probability q ∝ (popularity + 1)^power (every movie can be a negative), knowing log q. */
 export interface NegativeSampler {
   draw(n: number, out: Int32Array): void;
   logQ: Float32Array;
 }
 
-/** Inverse-CDF sampling over smoothed popularity. */
-export function negativeSampler(pop: Float32Array, prng: Prng): NegativeSampler {
+/**
+ * Inverse-CDF sampling over smoothed popularity raised to `power` (1: as popular as watched; < 1
+ * flattens towards the long tail, as word2vec's 3/4 does).
+ */
+export function negativeSampler(
+  pop: Float32Array,
+  prng: Prng,
+  power = 1,
+): NegativeSampler {
   const cdf = new Float64Array(pop.length);
   let acc = 0;
-  for (let i = 0; i < pop.length; i++) cdf[i] = acc += pop[i] + 1;
-  const logQ = Float32Array.from(pop, (c) => Math.log((c + 1) / acc));
+  for (let i = 0; i < pop.length; i++) cdf[i] = acc += (pop[i] + 1) ** power;
+  const logQ = Float32Array.from(pop, (c) => Math.log((c + 1) ** power / acc));
   return {
     logQ,
     draw(n, out) {
@@ -86,6 +93,7 @@ export class BatchBuilder {
   readonly #position: Int32Array;
   readonly #drawn: Int32Array;
   #mask = new Int32Array(4096);
+  #kept = new Uint8Array(256);
 
   constructor(
     split: Split,
@@ -173,17 +181,30 @@ export class BatchBuilder {
     };
   }
 
-  // Inverted dropout on the entries written since `first`: drop each with probability 1 − keep,
-  // scale survivors by 1/keep so a bag keeps its expected weight; rows are re-closed in place.
+  // Inverted dropout on the entries written since `first`, scaling survivors by 1/keep so a bag
+  // keeps its expected weight; rows are re-closed in place. By movie (dropMovies): one draw per
+  // position in the history, shared by every bag (entry d of a bag row is the d-th newest movie),
+  // so a dropped movie vanishes from the whole input; otherwise one draw per entry.
   #dropInputs(csr: CsrBuilder, first: number, keep: number): void {
     const bags = this.#p.features.bags.length;
+    const byMovie = this.#p.dropMovies;
     const row0 = csr.rows - bags;
+    let kept = this.#kept;
+    if (byMovie) {
+      let longest = 0;
+      for (let r = row0; r < csr.rows; r++) {
+        longest = Math.max(longest, csr.offsets[r + 1] - csr.offsets[r]);
+      }
+      if (kept.length < longest) kept = this.#kept = new Uint8Array(2 * longest);
+      for (let d = 0; d < longest; d++) kept[d] = this.#prng.next() < keep ? 1 : 0;
+    }
     let w = first;
     let j = first;
     for (let r = row0; r < csr.rows; r++) {
+      const start = j;
       const end = csr.offsets[r + 1];
       for (; j < end; j++) {
-        if (this.#prng.next() < keep) {
+        if (byMovie ? kept[j - start] : this.#prng.next() < keep) {
           csr.indices[w] = csr.indices[j];
           csr.values[w++] = csr.values[j] / keep;
         }

@@ -84,6 +84,11 @@ export const HYPERPARAMS = {
     exclusive: "max",
     help: "dropout on the movies of a training history",
   },
+  dropMovies: {
+    type: "bool",
+    default: false,
+    help: "input dropout drops whole movies (from every bag at once) instead of single entries",
+  },
   maskHistory: {
     type: "bool",
     default: true,
@@ -124,6 +129,13 @@ export const HYPERPARAMS = {
     min: 0,
     max: 1 << 20,
     help: "sampled-softmax negatives per batch, 0 = full softmax",
+  },
+  negativePower: {
+    type: "number",
+    default: 1,
+    min: 0,
+    max: 1,
+    help: "negatives are drawn ∝ (popularity + 1)^power: 1 as watched, lower favours the long tail",
   },
   prefixesPerUser: {
     type: "int",

@@ -99,7 +99,7 @@ export async function trainMember(
   const prng = new Prng(hashSeed(seed, 1));
   const batches = new BatchBuilder(split, {
     p,
-    negatives: negativeSampler(pop, new Prng(hashSeed(seed, 2))),
+    negatives: negativeSampler(pop, new Prng(hashSeed(seed, 2)), p.negativePower),
     prng,
   });
   // The best `averageTop` epochs by validation NDCG@10, best first.
