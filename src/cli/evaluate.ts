@@ -2,10 +2,14 @@
 import type { Config } from "../config.ts";
 import { openContext } from "../context.ts";
 import { rawMovieIds } from "../data/queries.ts";
-import { popularityScorer } from "../model/baselines.ts";
-import { exportTopK, modelScorer } from "../model/evaluate_model.ts";
-import { evaluateBoth } from "../model/ranking_metrics.ts";
-import { flatMetrics, loadSplit } from "../model/train_run.ts";
+import {
+  evaluateBoth,
+  exportTopK,
+  flatMetrics,
+  loadSplit,
+  modelScorer,
+  popularityScorer,
+} from "../model/mod.ts";
 import { loadModel } from "../serving/current_model.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatEvaluation } from "./report.ts";

@@ -7,8 +7,8 @@ import type { Config } from "../config.ts";
 import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { formatReport } from "../data/ingest_report.ts";
-import { getMovies, getUserHistory } from "../data/queries.ts";
-import { trainAndRegister } from "../model/train_run.ts";
+import { countInteractions, firstUserIds, getMovies, getUserHistory } from "../data/queries.ts";
+import { trainAndRegister } from "../model/mod.ts";
 import { loadModel } from "../serving/current_model.ts";
 import { createSnapshot } from "../snapshot/create.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
@@ -31,7 +31,7 @@ OBJECT_STORE_URL (or S3_BUCKET) for S3. Training flags are those of \`deno task 
 const BUNDLED = new URL("../../data/ml-latest-small", import.meta.url).pathname;
 
 async function ensureData(ctx: Context): Promise<void> {
-  const [{ n }] = await ctx.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM interactions");
+  const n = await countInteractions(ctx.db);
   if (n > 0) {
     console.log(`data: ${n} interactions already stored (run \`deno task ingest\` to add more)`);
     return;
@@ -87,10 +87,7 @@ async function main(argv: string[], config: Config): Promise<void> {
       { name: "popularity", evaluation: result.popularity },
     ]));
     console.log(`\nmodel version ${result.version}: ${result.decision.reason}`);
-    const [first] = await ctx.db.query<{ ids: number[] }>(
-      "SELECT array_agg(user_id ORDER BY user_id) AS ids FROM (SELECT DISTINCT user_id FROM interactions ORDER BY user_id LIMIT 3) u",
-    );
-    await showRecommendations(ctx, first.ids ?? []);
+    await showRecommendations(ctx, await firstUserIds(ctx.db, { limit: 3 }));
     console.log(
       "\nNext: `deno task recommend --user ID`, `deno task evaluate`, `deno task models list`, `deno task runs list`.",
     );

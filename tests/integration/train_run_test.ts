@@ -39,6 +39,7 @@ function context(db: Database, dir: string): Context & { closeKernel(): void } {
     objects,
     tracking: new SqlTrackingStore(db, { objects }),
     registry: new SqlModelRegistry(db, { objects }),
+    clock: () => new Date(),
     kernel: async () => kernel ??= await Kernel.create({ threads: 1 }),
     close: async () => {},
     closeKernel: () => kernel?.close(),
