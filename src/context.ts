@@ -24,6 +24,8 @@ export interface Context {
   clock: () => Date;
   /** The WASM kernel, started on first use (its workers cost a little). */
   kernel(): Promise<Kernel>;
+  /** Frees the kernel if it was started (a server keeps no training arena); kernel() starts anew. */
+  releaseKernel(): Promise<void>;
   /** Closes the kernel, the object store and the database, in that order. */
   close(): Promise<void>;
 }
@@ -50,6 +52,11 @@ export function createContext(
     tracking: new SqlTrackingStore(db, { objects, clock }),
     registry: new SqlModelRegistry(db, { objects, clock }),
     kernel: () => kernel ??= Kernel.create({ threads: config.threads }),
+    async releaseKernel() {
+      const k = kernel;
+      kernel = undefined;
+      if (k) (await k).close();
+    },
     async close() {
       try {
         if (kernel) (await kernel).close();

@@ -41,6 +41,7 @@ function context(db: Database, dir: string): Context & { closeKernel(): void } {
     registry: new SqlModelRegistry(db, { objects }),
     clock: () => new Date(),
     kernel: async () => kernel ??= await Kernel.create({ threads: 1 }),
+    releaseKernel: async () => {},
     close: async () => {},
     closeKernel: () => kernel?.close(),
   };

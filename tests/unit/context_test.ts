@@ -11,6 +11,7 @@ function fakeDb(closed: string[]): Database {
     query: () => Promise.reject(new Error("no SQL expected")),
     exec: () => Promise.reject(new Error("no SQL expected")),
     transaction: () => Promise.reject(new Error("no SQL expected")),
+    listen: () => Promise.reject(new Error("no SQL expected")),
     close: () => {
       closed.push("db");
       return Promise.resolve();
