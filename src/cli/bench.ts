@@ -1,10 +1,12 @@
-/** `deno task bench kernel [--json] [--threads N] [--seconds S]`: kernel speed figures. */
+/** `deno task bench kernel | serve [--json] …`: kernel and serving speed figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, SIMD_GFLOPS_PER_CORE, trainGflop } from "../bench/kernel.ts";
+import { serveBenchCommand } from "./bench_serve.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
+deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|local]
 
 Measures the WASM kernel: recsys training (128→256→256→4096, batch 256, BatchNorm, Adam) on 1 and
 N threads, the seed shape (3→256→256→200, batch 16), batch-1 and batch-256 inference, and a
@@ -13,6 +15,18 @@ N threads, the seed shape (3→256→256→200, batch 16), batch-1 and batch-256
   --threads N   threads for the multi-threaded figures (default: REELRANK_THREADS / cores, max 2)
   --seconds S   seconds per measurement (default 1.5)
   --json        print one JSON object instead of the table
+
+serve starts the API on the stored data (ingesting the bundled MovieLens set and training the
+default model first when there is none) and drives it with wrk (Debian package wrk) at 64
+connections: GET /api/v1/users/{id}/recommendations over every user, POST
+/api/v1/recommendations with histories of 5-50 movies (always the model, no cache), GET /health
+as the ceiling, then scores the same histories in-process at the batch sizes the POSTs used.
+
+  --seconds S         seconds per wrk run (default 10 for serve)
+  --connections N     wrk connections (default 64)
+  --wrk-threads N     wrk threads (default 1: the second core serves)
+  --scorer worker|local  where the model runs (default worker)
+  --max-batch N       micro-batch limit (default 64)
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -20,9 +34,16 @@ await runCli(HELP, async (argv, config) => {
     json: { type: "boolean" },
     threads: { type: "string" },
     seconds: { type: "string" },
+    connections: { type: "string" },
+    "wrk-threads": { type: "string" },
+    scorer: { type: "string" },
+    "max-batch": { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
-  if (target !== "kernel") throw new UsageError(`unknown benchmark "${target}", expected "kernel"`);
+  if (target === "serve") return await serveBenchCommand(values, config);
+  if (target !== "kernel") {
+    throw new UsageError(`unknown benchmark "${target}", expected "kernel" or "serve"`);
+  }
   const r = await benchKernel({
     threads: intFlag("threads", values.threads, config.threads),
     seconds: numFlag("seconds", values.seconds, 1.5),

@@ -29,6 +29,8 @@ const UserSummary = z.object({
 
 /** The users resource. */
 export function usersRoutes(deps: AppDeps) {
+  // Cached answers are shared objects: their JSON is computed once per answer, not per request.
+  const bodies = new WeakMap<object, string>();
   return router()
     .openapi(
       createRoute({
@@ -47,7 +49,15 @@ export function usersRoutes(deps: AppDeps) {
         const { id } = c.req.valid("param");
         const q = c.req.valid("query");
         const answer = await deps.serving.recommendations.forUser(id, q);
-        return c.json({ userId: id, ...answer }, 200);
+        let body = bodies.get(answer);
+        if (body === undefined) {
+          body = JSON.stringify({ userId: id, ...answer });
+          bodies.set(answer, body);
+        }
+        c.header("Content-Type", "application/json");
+        return c.body(body, 200) as unknown as ReturnType<
+          typeof c.json<z.infer<typeof UserRecommendations>, 200>
+        >;
       },
     )
     .openapi(
