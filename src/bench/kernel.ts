@@ -1,12 +1,23 @@
-/** Kernel benchmark: recsys/seed training steps, batch-1 and batch-256 inference, GFLOP/s vs the SIMD limit. */
-import { Kernel } from "../model/kernel.ts";
-import { type Batch, Mlp } from "../model/mlp.ts";
-import type { MlpConfig } from "../model/mlp_config.ts";
-import { rng } from "../model/init.ts";
+/**
+ * Kernel benchmark: this machine's measured SIMD peak, then training steps and inference of the
+ * default compact recommender and of a dense reference MLP, as rates and fractions of that peak.
+ */
 import process from "node:process";
+import { DEFAULT_FEATURES, maxNonZeros } from "../features/history_features.ts";
+import { Kernel } from "../model/kernel/kernel.ts";
+import { type NetConfig, resolveConfig } from "../model/network/config.ts";
+import { foldedConfig } from "../model/network/fold.ts";
+import { type BagBatch, type Batch, type CandidateOptions, Net } from "../model/network/net.ts";
+import { DEFAULT_PARAMS } from "../model/training/hyperparams.ts";
+import { networkConfig } from "../model/training/member.ts";
+import { Prng } from "../random.ts";
+import { CsrBuilder, encodeHistory } from "../features/history_features.ts";
+import { inferenceMacs } from "../model/network/config.ts";
 
-/** Peak of one 128-bit WASM SIMD core here: 4 lanes × 2 (FMA) × 2 ports × 2.6 GHz. */
-export const SIMD_GFLOPS_PER_CORE = 41.6;
+/** Movies of the bundled ml-latest-small universe: the size the default figures are for. */
+export const BUNDLED_ITEMS = 9681;
+/** History length the per-history figures assume (the bundled data's median is 70). */
+export const HISTORY_LENGTH = 50;
 
 /** Options for {@link benchKernel}. */
 export interface KernelBenchOptions {
@@ -16,112 +27,75 @@ export interface KernelBenchOptions {
   seconds?: number;
 }
 
-/** The figures; keys are stable (CI and the README quote them). */
+/** The figures; keys are stable (the README quotes them). */
 export interface KernelBenchResult {
   threads: number;
-  recsys_train_steps_per_s_1t: number;
-  recsys_train_steps_per_s_2t: number;
-  recsys_train_gflops_1t: number;
-  recsys_train_gflops_2t: number;
-  recsys_simd_fraction_1t: number;
-  recsys_simd_fraction_2t: number;
-  infer_b1_per_s: number;
-  infer_b256_samples_per_s: number;
-  infer_b256_samples_per_s_1t: number;
-  seed_train_steps_per_s: number;
-  seed_train_steps_per_s_1t: number;
-  sparse10k_train_steps_per_s: number;
-  /** 1-thread figures per CPU-second of this process (what the core gives when not shared). */
-  recsys_train_steps_per_cpu_s_1t: number;
-  infer_b1_per_cpu_s: number;
-  seed_train_steps_per_cpu_s_1t: number;
-  /**
-   * Multi-threaded figures per CPU-second of the busiest thread: what the run would give if each
-   * thread had a core to itself (an estimate for an idle machine; it ignores time spent waiting).
-   */
-  recsys_train_steps_per_s_2t_own_cores: number;
-  seed_train_steps_per_s_own_cores: number;
-  /** 1-minute load average before the run: above the core count, other work shares the cores. */
+  /** Register-only relaxed-FMA throughput of one thread, and of all threads at once. */
+  simd_peak_gflops_1t: number;
+  simd_peak_gflops: number;
+  /** The default recommender member's training step (batch 256, sampled softmax), 1 thread. */
+  model_train_steps_per_s_1t: number;
+  model_train_gflops_1t: number;
+  model_train_peak_fraction_1t: number;
+  /** The served (folded) default model: FLOP per history of HISTORY_LENGTH movies. */
+  served_flop_per_history: number;
+  served_histories_per_s_b1: number;
+  served_histories_per_s_b64: number;
+  served_b64_peak_fraction: number;
+  /** Dense reference MLP 128→256→256→4096, batch 256, full softmax. */
+  dense_train_steps_per_s_1t: number;
+  dense_train_steps_per_s: number;
+  dense_train_peak_fraction_1t: number;
+  dense_train_peak_fraction: number;
   load_average_1m: number;
   cores: number;
 }
 
-const RECSYS: MlpConfig = { input: 128, hidden: [256, 256], output: 4096, batchSize: 256, seed: 1 };
-const SEED: MlpConfig = { input: 3, hidden: [256, 256], output: 200, batchSize: 16, seed: 1 };
-// The recommender's likely shape: bag of ~40 watched movies out of 10k, full softmax over 10k.
-const SPARSE: MlpConfig = {
-  input: 10000,
-  sparseInput: true,
+const DENSE: NetConfig = {
+  input: { kind: "dense", width: 128 },
   hidden: [256, 256],
-  output: 10000,
+  output: 4096,
   batchSize: 256,
-  maxNnz: 256 * 40,
   seed: 1,
 };
 
-/** Training GFLOP per step: 2·M·N·K per forward product plus both backward products, except the first layer's input gradient. */
-export function trainGflop(c: MlpConfig): number {
-  const d = [c.input, ...c.hidden, c.output];
+/** Training FLOP of one step: forward and both backward products of every dense layer. */
+export function denseTrainGflop(c: NetConfig): number {
+  const r = resolveConfig(c);
+  const widths = [r.input.kind === "dense" ? r.input.width : 0, ...r.hidden, r.output];
   let f = 0;
-  for (let l = 0; l < d.length - 1; l++) f += 2 * c.batchSize * d[l] * d[l + 1] * (l === 0 ? 2 : 3);
+  for (let l = 0; l < widths.length - 1; l++) {
+    f += 2 * r.batchSize * widths[l] * widths[l + 1] * (l === 0 ? 2 : 3);
+  }
   return f / 1e9;
 }
 
-function denseBatches(c: MlpConfig, n: number): Batch[] {
-  const next = rng(99);
-  return Array.from({ length: n }, () => ({
-    x: Float32Array.from({ length: c.batchSize * c.input }, () => next() * 2 - 1),
-    labels: Int32Array.from({ length: c.batchSize }, () => Math.floor(next() * c.output)),
-  }));
-}
-
-function sparseBatches(c: MlpConfig, n: number, perRow: number): Batch[] {
-  const next = rng(98);
-  return Array.from({ length: n }, () => {
-    const offsets = Int32Array.from({ length: c.batchSize + 1 }, (_, i) => i * perRow);
-    const indices = Int32Array.from(
-      { length: c.batchSize * perRow },
-      () => Math.floor(next() ** 2 * c.input),
-    );
-    const values = new Float32Array(indices.length).fill(1 / perRow);
-    return {
-      offsets,
-      indices,
-      values,
-      labels: Int32Array.from({ length: c.batchSize }, () => Math.floor(next() * c.output)),
-    };
+// Random histories over a popularity-skewed catalogue, as bag batches.
+function historyBatches(
+  options: { items: number; rows: number; count: number; labels: boolean },
+): BagBatch[] {
+  const prng = new Prng(98);
+  return Array.from({ length: options.count }, () => {
+    const csr = new CsrBuilder();
+    for (let r = 0; r < options.rows; r++) {
+      const h = Array.from(
+        { length: HISTORY_LENGTH },
+        () => Math.floor(prng.next() ** 2 * options.items),
+      );
+      encodeHistory(h, DEFAULT_FEATURES, { out: csr });
+    }
+    const labels = options.labels
+      ? Int32Array.from({ length: options.rows }, () => prng.int(options.items))
+      : undefined;
+    return { ...csr.build(), labels };
   });
 }
 
-/** Calls per wall-clock second, per CPU-second of this process, and per CPU-second of its busiest thread. */
-interface Rate {
-  wall: number;
-  cpu: number;
-  /** Calls per second if every thread had a core to itself (Linux /proc; NaN elsewhere). */
-  busiest: number;
-}
-
-// CPU milliseconds used so far by each thread of this process (Linux), keyed by thread id.
-function threadCpuMs(): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const e of Deno.readDirSync("/proc/self/task")) {
-      const stat = Deno.readTextFileSync(`/proc/self/task/${e.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(e.name, (Number(f[11]) + Number(f[12])) * 10); // utime + stime in 10 ms ticks
-    }
-  } catch {
-    // Not Linux: the estimate is NaN.
-  }
-  return out;
-}
-
-// Calls `run` until `seconds` have passed (after a short warm-up).
-function rate(seconds: number, run: (i: number) => void): Rate {
+/** Calls per second of `run` over `seconds` (after a short warm-up), and per CPU-second. */
+function rate(seconds: number, run: (i: number) => void): { wall: number; cpu: number } {
   for (let i = 0; i < 3; i++) run(i);
   let calls = 0;
   const cpu0 = process.cpuUsage();
-  const threads0 = threadCpuMs();
   const start = performance.now();
   let now = start;
   while (now - start < seconds * 1000) {
@@ -129,12 +103,9 @@ function rate(seconds: number, run: (i: number) => void): Rate {
     now = performance.now();
   }
   const cpu = process.cpuUsage(cpu0);
-  let busiest = 0;
-  for (const [id, ms] of threadCpuMs()) busiest = Math.max(busiest, ms - (threads0.get(id) ?? 0));
   return {
     wall: (calls * 1000) / (now - start),
     cpu: (calls * 1e6) / Math.max(1, cpu.user + cpu.system),
-    busiest: busiest > 0 ? (calls * 1000) / busiest : NaN,
   };
 }
 
@@ -147,55 +118,100 @@ async function withKernel<T>(threads: number, f: (k: Kernel) => T): Promise<T> {
   }
 }
 
-function trainRate(k: Kernel, c: MlpConfig, batches: Batch[], seconds: number): Rate {
-  const mlp = Mlp.create(k, c);
-  return rate(seconds, (i) => mlp.trainStep(batches[i % batches.length]));
+/** GFLOP/s of register-only FMAs on `threads` threads (best of three short runs). */
+export async function measurePeak(threads: number): Promise<number> {
+  return await withKernel(threads, (k) => {
+    const iters = 200_000;
+    const repeats = 8 * threads;
+    let best = 0;
+    for (let t = 0; t < 4; t++) {
+      const t0 = performance.now();
+      k.split("peakFma", { iters, repeats }, { chunk: 1 });
+      const s = (performance.now() - t0) / 1000;
+      if (t > 0) best = Math.max(best, (repeats * iters * 12 * 8) / s / 1e9);
+    }
+    return best;
+  });
 }
 
-/** Runs every measurement; takes roughly 10 × `seconds`. */
+/** Runs every measurement; takes roughly 8 × `seconds`. */
 export async function benchKernel(options: KernelBenchOptions = {}): Promise<KernelBenchResult> {
   const T = options.threads ?? 2;
   const load = Deno.loadavg()[0];
   const s = options.seconds ?? 1.5;
-  const recsys = denseBatches(RECSYS, 4);
-  const seed = denseBatches(SEED, 16);
-  const sparse = sparseBatches(SPARSE, 4, 40);
-  const r1 = await withKernel(1, (k) => trainRate(k, RECSYS, recsys, s));
-  const rT = await withKernel(T, (k) => trainRate(k, RECSYS, recsys, s));
-  const seed1 = await withKernel(1, (k) => trainRate(k, SEED, seed, s));
-  const seedT = await withKernel(T, (k) => trainRate(k, SEED, seed, s));
-  const sparseT = await withKernel(T, (k) => trainRate(k, SPARSE, sparse, s));
-  const inferB1 = await withKernel(1, (k) => {
-    const mlp = Mlp.create(k, { ...RECSYS, batchSize: 1 });
-    const xs = denseBatches({ ...RECSYS, batchSize: 1 }, 64) as { x: Float32Array }[];
-    return rate(s, (i) => mlp.predict({ x: xs[i & 63].x }));
+  const peak1 = await measurePeak(1);
+  const peakT = await measurePeak(T);
+  const p = DEFAULT_PARAMS;
+  const member = networkConfig(p, { items: BUNDLED_ITEMS, maxLength: 256 });
+
+  // A member's training step: 256 histories, the default sampled softmax (targets + negatives).
+  const trainBatches = historyBatches({
+    items: BUNDLED_ITEMS,
+    rows: p.batchSize,
+    count: 4,
+    labels: true,
   });
-  const infer256 = (k: Kernel) => {
-    const mlp = Mlp.create(k, RECSYS);
-    return rate(s, (i) => mlp.predict({ x: (recsys[i & 3] as { x: Float32Array }).x })).wall * 256;
+  const C = Math.min(BUNDLED_ITEMS, p.negatives + p.batchSize);
+  const cand: CandidateOptions = {
+    candidates: Int32Array.from({ length: C }, (_, i) => i),
+    correction: new Float32Array(C),
   };
-  const b256_1 = await withKernel(1, infer256);
-  const b256_T = await withKernel(T, infer256);
-  const g = trainGflop(RECSYS);
+  const train1 = await withKernel(1, (k) => {
+    const net = Net.create(k, { ...member, seed: 1 });
+    return rate(s, (i) => {
+      const b = trainBatches[i & 3];
+      net.trainStep({ ...b, labels: b.labels!.map((l) => l % C) }, cand);
+    });
+  });
+  const r = resolveConfig(member);
+  const nnz = p.batchSize * maxNonZeros(p.features, HISTORY_LENGTH);
+  const K = r.projection || r.hidden[r.hidden.length - 1];
+  const trainMacs = 3 * (inferenceMacs(r, 0) - K * BUNDLED_ITEMS) * p.batchSize +
+    3 * p.batchSize * K * C + 2 * nnz * p.dim;
+  const trainGflops = (train1.wall * 2 * trainMacs) / 1e9;
+
+  // The served network: the members folded into one, scored one history or 64 at a time.
+  const served = { ...foldedConfig(member, p.members), batchSize: 64 };
+  const flop = 2 * inferenceMacs(resolveConfig(served), maxNonZeros(p.features, HISTORY_LENGTH));
+  const one = historyBatches({ items: BUNDLED_ITEMS, rows: 1, count: 64, labels: false });
+  const many = historyBatches({ items: BUNDLED_ITEMS, rows: 64, count: 4, labels: false });
+  const [b1, b64] = await withKernel(1, (k) => {
+    const net = Net.create(k, served);
+    return [
+      rate(s, (i) => net.predict(one[i & 63])).wall,
+      rate(s, (i) => net.predict(many[i & 3])).wall * 64,
+    ];
+  });
+
+  const denseBatches: Batch[] = Array.from({ length: 4 }, (_, i) => {
+    const prng = new Prng(i);
+    return {
+      x: Float32Array.from({ length: 256 * 128 }, () => prng.next() * 2 - 1),
+      labels: Int32Array.from({ length: 256 }, () => prng.int(4096)),
+    };
+  });
+  const denseRate = (k: Kernel) => {
+    const net = Net.create(k, DENSE);
+    return rate(s, (i) => net.trainStep(denseBatches[i & 3])).wall;
+  };
+  const d1 = await withKernel(1, denseRate);
+  const dT = await withKernel(T, denseRate);
+  const g = denseTrainGflop(DENSE);
   return {
     threads: T,
-    recsys_train_steps_per_s_1t: round(r1.wall),
-    recsys_train_steps_per_s_2t: round(rT.wall),
-    recsys_train_gflops_1t: round(r1.wall * g),
-    recsys_train_gflops_2t: round(rT.wall * g),
-    recsys_simd_fraction_1t: round((r1.wall * g) / SIMD_GFLOPS_PER_CORE, 3),
-    recsys_simd_fraction_2t: round((rT.wall * g) / (SIMD_GFLOPS_PER_CORE * T), 3),
-    infer_b1_per_s: round(inferB1.wall),
-    infer_b256_samples_per_s: round(b256_T),
-    infer_b256_samples_per_s_1t: round(b256_1),
-    seed_train_steps_per_s: round(seedT.wall),
-    seed_train_steps_per_s_1t: round(seed1.wall),
-    sparse10k_train_steps_per_s: round(sparseT.wall),
-    recsys_train_steps_per_cpu_s_1t: round(r1.cpu),
-    infer_b1_per_cpu_s: round(inferB1.cpu),
-    seed_train_steps_per_cpu_s_1t: round(seed1.cpu),
-    recsys_train_steps_per_s_2t_own_cores: round(rT.busiest),
-    seed_train_steps_per_s_own_cores: round(seedT.busiest),
+    simd_peak_gflops_1t: round(peak1),
+    simd_peak_gflops: round(peakT),
+    model_train_steps_per_s_1t: round(train1.wall),
+    model_train_gflops_1t: round(trainGflops),
+    model_train_peak_fraction_1t: round(trainGflops / peak1, 3),
+    served_flop_per_history: Math.round(flop),
+    served_histories_per_s_b1: Math.round(b1),
+    served_histories_per_s_b64: Math.round(b64),
+    served_b64_peak_fraction: round((b64 * flop) / 1e9 / peak1, 3),
+    dense_train_steps_per_s_1t: round(d1),
+    dense_train_steps_per_s: round(dT),
+    dense_train_peak_fraction_1t: round((d1 * g) / peak1, 3),
+    dense_train_peak_fraction: round((dT * g) / peakT, 3),
     load_average_1m: round(load, 2),
     cores: navigator.hardwareConcurrency,
   };

@@ -1,6 +1,5 @@
 /** Terminal renderings shared by train, evaluate and start: metric tables, epoch lines, movie lists. */
-import type { Evaluation } from "../model/train_run.ts";
-import type { EpochLog } from "../model/train.ts";
+import type { EpochLog, Evaluation } from "../model/mod.ts";
 import type { MovieDisplay } from "../data/queries.ts";
 import { formatTable } from "./table.ts";
 

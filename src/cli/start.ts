@@ -8,14 +8,14 @@ import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { formatReport } from "../data/ingest_report.ts";
 import { countInteractions } from "../data/queries.ts";
-import { trainAndRegister } from "../model/mod.ts";
+import { resolveParams, trainAndRegister } from "../model/mod.ts";
 import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
 import { createSnapshot } from "../snapshot/create.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
-import { formatEpoch, formatEvaluation } from "./report.ts";
+import { formatEvaluation } from "./report.ts";
 import { serveUntilSignal } from "./serving.ts";
-import { TRAIN_FLAGS, trainParamsFromFlags } from "./train.ts";
+import { progressReporter, TRAIN_FLAGS, trainParamsFromFlags } from "./train.ts";
 
 const HELP = `
 deno task start — run reelrank's whole loop on this machine:
@@ -76,25 +76,34 @@ async function main(argv: string[], config: Config): Promise<void> {
 
 async function train(ctx: Context, params: ReturnType<typeof trainParamsFromFlags>): Promise<void> {
   const config = ctx.config;
-  console.log("\ntraining…");
-  const result = await trainAndRegister(ctx, {
-    params,
-    snapshotId: await latestSnapshotId(ctx.db),
-    codeVersion: await gitCommit(),
-    onEpoch: config.ci ? undefined : (e) => console.log("  " + formatEpoch(e)),
-    exitOnSignal: true,
-  });
-  console.log(
-    `\nrun ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
-      result.bestEpochs.join(", ")
-    }, ` +
-      `trained in ${result.trainSeconds.toFixed(1)} s\n`,
-  );
-  console.log(formatEvaluation([
-    { name: "reelrank MLP", evaluation: result.model },
-    { name: "popularity", evaluation: result.popularity },
-  ]));
-  console.log(`\nmodel version ${result.version}: ${result.decision.reason}`);
+  {
+    console.log("\ntraining…");
+    const resolved = resolveParams(params);
+    const progress = progressReporter({
+      quiet: config.ci,
+      members: resolved.members,
+      epochs: resolved.epochs,
+    });
+    const result = await trainAndRegister(ctx, {
+      params,
+      snapshotId: await latestSnapshotId(ctx.db),
+      codeVersion: await gitCommit(),
+      onEpoch: progress.onEpoch,
+      onStep: progress.onStep,
+      exitOnSignal: true,
+    }).finally(progress.finish);
+    console.log(
+      `\nrun ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
+        result.bestEpochs.join(", ")
+      }, ` +
+        `trained in ${result.trainSeconds.toFixed(1)} s\n`,
+    );
+    console.log(formatEvaluation([
+      { name: "reelrank", evaluation: result.model },
+      { name: "popularity", evaluation: result.popularity },
+    ]));
+    console.log(`\nmodel version ${result.version}: ${result.decision.reason}`);
+  }
 }
 
 if (import.meta.main) await runCli(HELP, main);

@@ -1,10 +1,20 @@
 /** `deno task train`: train on what the database holds, log a run, register a version, apply the gate. */
 import type { Config } from "../config.ts";
 import { openContext, reapAbandonedRuns } from "../context.ts";
-import { DEFAULT_PARAMS, type TrainParams } from "../model/train.ts";
-import { trainAndRegister } from "../model/train_run.ts";
+import {
+  type EpochLog,
+  flagOf,
+  PARAM_NAMES,
+  paramsHelp,
+  parseParam,
+  resolveParams,
+  type StepProgress,
+  trainAndRegister,
+  type TrainParams,
+} from "../model/mod.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
-import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { parseFlags, runCli, UsageError } from "./args.ts";
+import { TrainingProgress } from "./progress.ts";
 import { formatEpoch, formatEvaluation } from "./report.ts";
 
 const HELP = `
@@ -12,75 +22,59 @@ deno task train — train the recommender on the stored interactions, track the 
 model version and promote it if its validation NDCG@10 beats production.
 
 Options (defaults in brackets):
-  --epochs N          most epochs; early stopping on validation NDCG@10 [${DEFAULT_PARAMS.epochs}]
-  --patience N        epochs without improvement before stopping [${DEFAULT_PARAMS.patience}]
-  --hidden N[,N…]     hidden layer sizes [${DEFAULT_PARAMS.hidden.join(",")}]
-  --batch N           mini-batch size [${DEFAULT_PARAMS.batchSize}]
-  --lr X              Adam learning rate [${DEFAULT_PARAMS.lr}]
-  --weight-decay X    decoupled weight decay [${DEFAULT_PARAMS.weightDecay}]
-  --dropout X         dropout on hidden activations [${DEFAULT_PARAMS.dropout}]
-  --input-dropout X   dropout on input movies [${DEFAULT_PARAMS.inputDropout}]
-  --members N         independently seeded models averaged into one [${DEFAULT_PARAMS.members}]
-  --average-top N     each member's weights: mean of its N best epochs [${DEFAULT_PARAMS.averageTop}]
-  --negatives N       sampled-softmax negatives per batch, 0 = full softmax [${DEFAULT_PARAMS.negatives}]
-  --prefixes N        training prefixes sampled per user and epoch [${DEFAULT_PARAMS.prefixesPerUser}]
-  --seed N            seed for initialisation, sampling and shuffling [${DEFAULT_PARAMS.seed}]
-  --json              print the result as JSON (no progress lines)
+${paramsHelp()}
+  --json              print the result as JSON (no progress output)
 `;
 
-/** Reads the training flags shared by `train` and `start`. */
+/** The flag table for the training options (one string flag per hyperparameter). */
+export const TRAIN_FLAGS = Object.fromEntries(
+  PARAM_NAMES.map((k) => [flagOf(k), { type: "string" as const }]),
+) as Record<string, { type: "string" }>;
+
+/** Reads the training flags shared by `train` and `start`; a bad value is a usage error. */
 export function trainParamsFromFlags(
   values: Record<string, string | boolean | undefined>,
 ): Partial<TrainParams> {
-  const s = (k: string) => values[k] as string | undefined;
-  const out: Partial<TrainParams> = {};
-  if (s("epochs") !== undefined) out.epochs = intFlag("epochs", s("epochs"), 1);
-  if (s("patience") !== undefined) out.patience = intFlag("patience", s("patience"), 1);
-  if (s("batch") !== undefined) out.batchSize = intFlag("batch", s("batch"), 2, 2);
-  if (s("negatives") !== undefined) out.negatives = intFlag("negatives", s("negatives"), 0, 0);
-  if (s("prefixes") !== undefined) out.prefixesPerUser = intFlag("prefixes", s("prefixes"), 1);
-  if (s("members") !== undefined) out.members = intFlag("members", s("members"), 1);
-  if (s("average-top") !== undefined) out.averageTop = intFlag("average-top", s("average-top"), 1);
-  if (s("input-dropout") !== undefined) out.inputDropout = Number(s("input-dropout"));
-  if (s("seed") !== undefined) out.seed = intFlag("seed", s("seed"), 1, 0);
-  if (s("lr") !== undefined) out.lr = numFlag("lr", s("lr"), 1);
-  if (s("weight-decay") !== undefined) out.weightDecay = Number(s("weight-decay"));
-  if (s("dropout") !== undefined) out.dropout = Number(s("dropout"));
-  if (s("hidden") !== undefined) {
-    const hidden = s("hidden")!.split(",").map(Number);
-    if (hidden.some((h) => !Number.isInteger(h) || h < 1)) {
-      throw new UsageError(
-        `--hidden must be comma-separated positive integers, got "${s("hidden")}"`,
-      );
-    }
-    out.hidden = hidden;
-  }
-  for (const k of ["weight-decay", "dropout", "input-dropout"] as const) {
-    const v = s(k);
-    const below1 = k !== "weight-decay";
-    if (v !== undefined && !(Number(v) >= 0 && Number(v) < (below1 ? 1 : Infinity))) {
-      throw new UsageError(`--${k} must be a number ≥ 0${below1 ? " and < 1" : ""}, got "${v}"`);
+  const out: Record<string, unknown> = {};
+  for (const k of PARAM_NAMES) {
+    const raw = values[flagOf(k)];
+    if (typeof raw !== "string") continue;
+    try {
+      out[k] = parseParam(k, raw);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
     }
   }
-  return out;
+  return out as Partial<TrainParams>;
 }
 
-/** The flag table for the training options. */
-export const TRAIN_FLAGS = {
-  epochs: { type: "string" },
-  patience: { type: "string" },
-  hidden: { type: "string" },
-  batch: { type: "string" },
-  lr: { type: "string" },
-  "weight-decay": { type: "string" },
-  dropout: { type: "string" },
-  "input-dropout": { type: "string" },
-  members: { type: "string" },
-  "average-top": { type: "string" },
-  negatives: { type: "string" },
-  prefixes: { type: "string" },
-  seed: { type: "string" },
-} as const;
+/**
+ * Where training progress goes: a redrawn bar on a terminal, one line per epoch when stderr is a
+ * file, nothing in CI or with --json.
+ */
+export function progressReporter(
+  options: { quiet: boolean; members: number; epochs: number },
+): {
+  onEpoch?: (log: EpochLog) => void;
+  onStep?: (p: StepProgress) => void;
+  finish: () => void;
+} {
+  if (options.quiet) return { finish: () => {} };
+  if (!Deno.stderr.isTerminal()) {
+    return { onEpoch: (e) => console.error(formatEpoch(e)), finish: () => {} };
+  }
+  const encoder = new TextEncoder();
+  const bar = new TrainingProgress({
+    members: options.members,
+    epochs: options.epochs,
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+  });
+  return {
+    onEpoch: (e) => bar.epoch(e),
+    onStep: (p) => bar.step(p),
+    finish: () => bar.finish(),
+  };
+}
 
 async function main(argv: string[], config: Config): Promise<void> {
   const { values, positionals } = parseFlags(argv, { ...TRAIN_FLAGS, json: { type: "boolean" } });
@@ -89,14 +83,20 @@ async function main(argv: string[], config: Config): Promise<void> {
   const ctx = await openContext(config);
   try {
     await reapAbandonedRuns(ctx);
-    const progress = !values.json && !config.ci;
+    const resolved = resolveParams(params);
+    const progress = progressReporter({
+      quiet: !!values.json || config.ci,
+      members: resolved.members,
+      epochs: resolved.epochs,
+    });
     const result = await trainAndRegister(ctx, {
       params,
       snapshotId: await latestSnapshotId(ctx.db),
       codeVersion: await gitCommit(),
-      onEpoch: progress ? (e) => console.error(formatEpoch(e)) : undefined,
+      onEpoch: progress.onEpoch,
+      onStep: progress.onStep,
       exitOnSignal: true,
-    });
+    }).finally(progress.finish);
     if (values.json) {
       const { model, popularity, ...rest } = result;
       const strip = (e: typeof model) => ({
@@ -114,7 +114,7 @@ async function main(argv: string[], config: Config): Promise<void> {
       }, ` +
         `trained in ${result.trainSeconds.toFixed(1)} s`,
     );
-    console.log(formatEvaluation([{ name: "reelrank MLP", evaluation: result.model }, {
+    console.log(formatEvaluation([{ name: "reelrank", evaluation: result.model }, {
       name: "popularity",
       evaluation: result.popularity,
     }]));

@@ -1,5 +1,5 @@
 /** Deterministic virtual users (the original's idea, made plausible): tastes, activity, sessions, drift. */
-import { hashSeed, Prng } from "./prng.ts";
+import { hashSeed, Prng } from "../random.ts";
 
 /** What the generator needs to know about a movie. */
 export interface CatalogMovie {

@@ -2,10 +2,10 @@
  * The model input built from a user's history — the one feature code that training and serving
  * share, so the server computes exactly what the model was trained on.
  *
- * A history is a list of dense item indices, oldest first. The input is a sparse vector made of
- * several "bags" laid side by side, each V wide: a bag holds weights over the movies watched,
- * normalised to sum to 1. Recency bags weight the d-th most recent movie by exp(−d/τ) over the
- * last ⌈5τ⌉ movies (short, medium and long memory); the "all" bag weights the whole history
+ * A history is a list of dense item indices, oldest first. It becomes one sparse row per "bag":
+ * weights over the movies watched, normalised to sum to 1, all over the same item embedding.
+ * Recency bags weight the d-th most recent movie by exp(−d/τ) over the last ⌈5τ⌉ movies (short,
+ * medium and long memory); the "all" bag weights the whole history (or its last `max` movies)
  * uniformly. Recency is what matters most for next-item prediction (shared/EVALUATION.md).
  */
 import { invalid } from "../errors.ts";
@@ -51,12 +51,7 @@ export function validateFeatureSpec(spec: FeatureSpec): FeatureSpec {
   return spec;
 }
 
-/** Width of the sparse input: one V-wide block per bag. */
-export function inputWidth(spec: FeatureSpec, V: number): number {
-  return spec.bags.length * V;
-}
-
-/** Most non-zeros one history of length `n` produces. */
+/** Most non-zeros one history of length `n` produces (over all its bags). */
 export function maxNonZeros(spec: FeatureSpec, n: number): number {
   let total = 0;
   for (const bag of spec.bags) total += Math.min(n, windowOf(bag));
@@ -68,50 +63,96 @@ function windowOf(bag: BagSpec): number {
   return bag.kind === "all" ? bag.max ?? Infinity : Math.ceil(5 * bag.tau);
 }
 
-/** A growing CSR matrix: rows of (index, value) pairs. */
+/** A growing CSR matrix in typed arrays: rows of (index, value) pairs. */
 export class CsrBuilder {
-  offsets: number[] = [0];
-  indices: number[] = [];
-  values: number[] = [];
+  offsets = new Int32Array(64);
+  indices = new Int32Array(1024);
+  values = new Float32Array(1024);
+  rows = 0;
+  nnz = 0;
 
-  get rows(): number {
-    return this.offsets.length - 1;
+  /** Makes room for `n` more entries and one more row. */
+  reserve(n: number): void {
+    if (this.nnz + n > this.indices.length) {
+      const size = Math.max(2 * this.indices.length, this.nnz + n);
+      const [i, v] = [new Int32Array(size), new Float32Array(size)];
+      i.set(this.indices.subarray(0, this.nnz));
+      v.set(this.values.subarray(0, this.nnz));
+      [this.indices, this.values] = [i, v];
+    }
+    if (this.rows + 2 > this.offsets.length) {
+      const o = new Int32Array(2 * this.offsets.length);
+      o.set(this.offsets);
+      this.offsets = o;
+    }
   }
 
-  /** The rows as typed arrays, ready for the kernel. */
-  build(): { offsets: Int32Array; indices: Int32Array; values: Float32Array } {
+  /** Closes the current row. */
+  endRow(): void {
+    this.offsets[++this.rows] = this.nnz;
+  }
+
+  /** Empties the builder, keeping its buffers. */
+  clear(): void {
+    this.rows = this.nnz = 0;
+  }
+
+  /** The rows as typed arrays (views of the builder's buffers until the next write). */
+  view(): { offsets: Int32Array; indices: Int32Array; values: Float32Array } {
     return {
-      offsets: Int32Array.from(this.offsets),
-      indices: Int32Array.from(this.indices),
-      values: Float32Array.from(this.values),
+      offsets: this.offsets.subarray(0, this.rows + 1),
+      indices: this.indices.subarray(0, this.nnz),
+      values: this.values.subarray(0, this.nnz),
     };
+  }
+
+  /** The rows as fresh typed arrays. */
+  build(): { offsets: Int32Array; indices: Int32Array; values: Float32Array } {
+    const v = this.view();
+    return { offsets: v.offsets.slice(), indices: v.indices.slice(), values: v.values.slice() };
   }
 }
 
+// Normalised weights of a bag over its w most recent movies, newest first, cached per (spec, w).
+const weightCache = new WeakMap<BagSpec, Float32Array[]>();
+function bagWeights(bag: BagSpec, w: number): Float32Array {
+  let byLength = weightCache.get(bag);
+  if (!byLength) weightCache.set(bag, byLength = []);
+  let weights = byLength[w];
+  if (!weights) {
+    weights = new Float32Array(w);
+    let sum = 0;
+    for (let d = 0; d < w; d++) sum += weights[d] = bag.kind === "all" ? 1 : Math.exp(-d / bag.tau);
+    for (let d = 0; d < w; d++) weights[d] /= sum;
+    if (w <= 4096) byLength[w] = weights;
+  }
+  return weights;
+}
+
 /**
- * Appends one input row for the prefix `history[0..length)` (default: all of it) to `out`.
- * An empty prefix gives an empty row: the model then falls back on its biases (popularity).
+ * Appends one row per bag for the prefix `history[0..length)` (default: all of it) to `out`.
+ * An empty prefix gives empty rows: the model then falls back on its biases (popularity).
  */
 export function encodeHistory(
   history: ArrayLike<number>,
   spec: FeatureSpec,
-  options: { V: number; out: CsrBuilder; length?: number },
+  options: { out: CsrBuilder; length?: number },
 ): void {
-  const { V, out } = options;
+  const { out } = options;
   const n = options.length ?? history.length;
-  spec.bags.forEach((bag, b) => {
-    const base = b * V;
+  for (const bag of spec.bags) {
     const w = Math.min(n, windowOf(bag));
-    if (w === 0) return;
-    let sum = 0;
-    const start = out.values.length;
-    for (let d = 0; d < w; d++) {
-      const value = bag.kind === "all" ? 1 : Math.exp(-d / bag.tau);
-      out.indices.push(base + history[n - 1 - d]);
-      out.values.push(value);
-      sum += value;
+    out.reserve(w);
+    if (w > 0) {
+      const weights = bagWeights(bag, w);
+      const { indices, values } = out;
+      let j = out.nnz;
+      for (let d = 0; d < w; d++, j++) {
+        indices[j] = history[n - 1 - d];
+        values[j] = weights[d];
+      }
+      out.nnz = j;
     }
-    for (let k = start; k < out.values.length; k++) out.values[k] /= sum;
-  });
-  out.offsets.push(out.indices.length);
+    out.endRow();
+  }
 }

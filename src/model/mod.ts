@@ -2,7 +2,7 @@
  * The model package's public face: what the serving, API, pipeline and CLI layers may import.
  * Everything else under src/model is internal and may move.
  */
-export { Kernel, type KernelOptions } from "./kernel.ts";
+export { Kernel, type KernelOptions } from "./kernel/kernel.ts";
 export {
   Recommender,
   type RecommenderManifest,
@@ -10,19 +10,33 @@ export {
   type Scored,
 } from "./recommender.ts";
 export {
+  checkParam,
   DEFAULT_PARAMS,
-  type EpochLog,
+  flagOf,
+  HYPERPARAMS,
+  loggedParams,
+  PARAM_NAMES,
+  type ParamName,
+  paramsHelp,
+  type ParamSpec,
+  parseParam,
   resolveParams,
   type TrainParams,
-  type TrainResult,
-} from "./train.ts";
+} from "./training/hyperparams.ts";
+export type { EpochLog, StepProgress } from "./training/member.ts";
+export { trainRecommender, type TrainResult } from "./training/train.ts";
 export {
   type Evaluation,
   flatMetrics,
   loadSplit,
   trainAndRegister,
   type TrainRunResult,
-} from "./train_run.ts";
-export { evaluateBoth, type PhaseReport, type RankingMetrics } from "./ranking_metrics.ts";
-export { popularityScorer } from "./baselines.ts";
-export { exportTopK, modelScorer } from "./evaluate_model.ts";
+} from "./training/run.ts";
+export {
+  evaluateBoth,
+  evaluateRanking,
+  type PhaseReport,
+  type RankingMetrics,
+} from "./evaluation/ranking_metrics.ts";
+export { popularityScorer } from "./evaluation/baselines.ts";
+export { exportTopK, modelScorer } from "./evaluation/evaluate_model.ts";

@@ -1,25 +1,25 @@
 /**
- * The next-item recommender: an Mlp over history features (src/features/history_features.ts)
- * with a softmax over the item universe. Training, evaluation and serving all go through it.
+ * The next-item recommender: a network over history bags (src/features/history_features.ts) with
+ * a softmax over the item universe. Training, evaluation and serving all go through it.
  */
 import { corrupt, invalid, notFound } from "../errors.ts";
 import {
   CsrBuilder,
   encodeHistory,
   type FeatureSpec,
-  inputWidth,
   maxNonZeros,
   validateFeatureSpec,
 } from "../features/history_features.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { Kernel } from "./kernel.ts";
-import { Mlp } from "./mlp.ts";
-import type { Scorer } from "./ranking_metrics.ts";
+import type { Scorer } from "./evaluation/ranking_metrics.ts";
+import { Kernel } from "./kernel/kernel.ts";
+import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
+import { inferenceMacs } from "./network/config.ts";
+import { Net } from "./network/net.ts";
 
-/** Non-zeros an inference arena holds: room for 256 typical histories or one of ~65k movies. */
+/** Bag entries an inference arena holds: room for 256 typical histories or one of ~16k movies. */
 export const INFER_MAX_NNZ = 1 << 16;
 
-/** What a checkpoint's manifest says about the recommender around the Mlp. */
+/** What a checkpoint's manifest says about the recommender around the network. */
 export interface RecommenderManifest {
   kind: "reelrank-next-item";
   /** Movie ids by dense index (the item universe, ascending). */
@@ -46,27 +46,34 @@ export interface RecommendRequest {
   allow?: Uint8Array;
 }
 
-/** An Mlp plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
+/** A network plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
 export class Recommender {
-  readonly mlp: Mlp;
+  readonly net: Net;
   readonly itemIds: Int32Array;
   readonly features: FeatureSpec;
   readonly info: Record<string, unknown>;
   #index = new Map<number, number>();
   #owned?: Kernel;
 
-  constructor(mlp: Mlp, manifest: Omit<RecommenderManifest, "kind">) {
-    this.mlp = mlp;
+  constructor(net: Net, manifest: Omit<RecommenderManifest, "kind">) {
+    this.net = net;
     this.itemIds = Int32Array.from(manifest.itemIds);
     this.features = validateFeatureSpec(manifest.features);
     this.info = manifest.info ?? {};
     this.itemIds.forEach((id, i) => this.#index.set(id, i));
     const V = this.itemIds.length;
-    if (mlp.config.output !== V || mlp.config.input !== inputWidth(this.features, V)) {
-      throw invalid(
-        `model sizes (input ${mlp.config.input}, output ${mlp.config.output}) do not match ${V} items × ${this.features.bags.length} bags`,
+    const c = net.config;
+    const bags = c.input.kind === "bags" ? c.input.bags : 0;
+    if (c.output !== V || bags !== this.features.bags.length) {
+      throw corrupt(
+        `network sizes (${bags} bags, ${c.output} outputs) do not match ${V} items × ${this.features.bags.length} bags`,
       );
     }
+  }
+
+  /** FLOP of scoring one history of `length` movies against the whole catalogue. */
+  flopPerHistory(length = 50): number {
+    return 2 * inferenceMacs(this.net.config, maxNonZeros(this.features, length));
   }
 
   /** Number of items the model ranks. */
@@ -79,16 +86,16 @@ export class Recommender {
     return this.#index.get(movieId) ?? -1;
   }
 
-  /** Encodes histories (dense indices, oldest first) as one sparse batch. */
+  /** Encodes histories (dense indices, oldest first) as one batch of bags. */
   encode(histories: readonly ArrayLike<number>[]) {
     const out = new CsrBuilder();
-    for (const h of histories) encodeHistory(h, this.features, { V: this.size, out });
+    for (const h of histories) encodeHistory(h, this.features, { out });
     return out.build();
   }
 
   /** Logits over the universe for any number of histories, row-major into `out`. */
   scoreInto(histories: readonly ArrayLike<number>[], out: Float32Array): void {
-    const { batchSize, maxNnz } = this.mlp.config;
+    const { batchSize, maxNnz } = this.net.config;
     let s = 0;
     while (s < histories.length) {
       // Chunks respect both arena limits: rows and non-zeros.
@@ -100,7 +107,7 @@ export class Recommender {
         nnz += n;
         e++;
       }
-      const logits = this.mlp.predict(this.encode(histories.slice(s, e)));
+      const logits = this.net.predict(this.encode(histories.slice(s, e)));
       out.set(logits.subarray(0, (e - s) * this.size), s * this.size);
       s = e;
     }
@@ -148,7 +155,7 @@ export class Recommender {
         if (i >= 0) exclude.push(i);
       }
       if (r.allow) { for (let i = 0; i < V; i++) if (!r.allow[i]) row[i] = -Infinity; }
-      const { ids, scores } = this.mlp.topK(Math.min(r.k, V), { exclude, scores: row });
+      const { ids, scores } = this.net.topK(Math.min(r.k, V), { exclude, scores: row });
       const out: Scored[] = [];
       for (let j = 0; j < ids.length; j++) {
         if (scores[j] === -Infinity) break;
@@ -189,15 +196,24 @@ export class Recommender {
     this.#owned = undefined;
   }
 
-  /** The checkpoint bytes: weights plus the manifest (vocabulary, features, lineage). */
-  save(info: Record<string, unknown> = {}): Promise<Uint8Array> {
+  /**
+   * The checkpoint bytes: weights (movie tables in `tables` precision, default float16) plus the
+   * manifest (vocabulary, features, lineage).
+   */
+  save(
+    info: Record<string, unknown> = {},
+    options: { tables?: TableDtype } = {},
+  ): Promise<Uint8Array> {
     const manifest: RecommenderManifest = {
       kind: "reelrank-next-item",
       itemIds: Array.from(this.itemIds),
       features: this.features,
       info: { ...this.info, ...info },
     };
-    return saveCheckpoint(this.mlp, manifest as unknown as Record<string, unknown>);
+    return saveCheckpoint(this.net, {
+      metadata: manifest as unknown as Record<string, unknown>,
+      tables: options.tables,
+    });
   }
 
   /** Rebuilds a recommender from checkpoint bytes (sha256 and sizes verified by the checkpoint). */
@@ -206,10 +222,11 @@ export class Recommender {
     bytes: Uint8Array,
     options: { batchSize?: number } = {},
   ): Promise<Recommender> {
-    const { mlp, metadata } = await loadCheckpoint(kernel, bytes, {
+    const { net, metadata } = await loadCheckpoint(kernel, bytes, {
       batchSize: options.batchSize ?? 256,
       maxNnz: INFER_MAX_NNZ,
       maxCandidates: 0,
+      training: false,
     });
     const m = metadata as unknown as RecommenderManifest;
     if (m.kind !== "reelrank-next-item" || !Array.isArray(m.itemIds)) {
@@ -217,7 +234,7 @@ export class Recommender {
         `checkpoint is not a reelrank next-item model (manifest kind "${String(m.kind)}")`,
       );
     }
-    return new Recommender(mlp, m);
+    return new Recommender(net, m);
   }
 
   /**

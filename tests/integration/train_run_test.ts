@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import type { Context } from "../../src/context.ts";
 import type { Database } from "../../src/db/types.ts";
 import { loadConfig } from "../../src/config.ts";
-import { Kernel } from "../../src/model/kernel.ts";
-import { exportTopK, modelScorer } from "../../src/model/evaluate_model.ts";
-import { evaluateRanking } from "../../src/model/ranking_metrics.ts";
-import { loadSplit, trainAndRegister } from "../../src/model/train_run.ts";
+import {
+  evaluateRanking,
+  exportTopK,
+  Kernel,
+  loadSplit,
+  modelScorer,
+  trainAndRegister,
+} from "../../src/model/mod.ts";
 import { SqlModelRegistry } from "../../src/registry/sql_store.ts";
 import { loadModel } from "../../src/serving/current_model.ts";
 import { FsObjectStore } from "../../src/storage/fs.ts";

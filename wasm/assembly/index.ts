@@ -9,3 +9,4 @@ export * from "./adam";
 export * from "./sparse";
 export * from "./gather";
 export * from "./topk";
+export * from "./peak";

@@ -1,7 +1,7 @@
 /** Virtual users: deterministic for a seed, and with structure worth learning. */
 import assert from "node:assert/strict";
 import { type CatalogMovie, generateVirtualUsers } from "../../../src/data/virtual_users.ts";
-import { Prng } from "../../../src/data/prng.ts";
+import { Prng } from "../../../src/random.ts";
 
 const GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance", "Sci-Fi", "Animation", "Crime"];
 

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32 over a splitmix32-hashed seed) with the distributions the generators need. */
+/** The one seeded PRNG (mulberry32 over a splitmix32-hashed seed), its distributions and a seeded shuffle. */
 
 /** Mixes integers into a 32-bit seed (splitmix32 finaliser), so nearby seeds give unrelated streams. */
 export function hashSeed(...parts: number[]): number {
@@ -63,4 +63,21 @@ export class Prng {
   gumbel(): number {
     return -Math.log(-Math.log(1 - this.next() * 0.999999999));
   }
+}
+
+/** Fisher–Yates shuffle of `a` in place, driven by `prng` (the same seed gives the same order). */
+export function shuffle<T extends { length: number; [i: number]: unknown }>(a: T, prng: Prng): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = prng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
+
+/** Fills `out` with N(0, std²) draws from `prng`. */
+export function fillNormal(out: Float32Array, options: { std: number; prng: Prng }): void {
+  const { std, prng } = options;
+  for (let i = 0; i < out.length; i++) out[i] = prng.normal() * std;
 }

@@ -2,9 +2,9 @@
  * Evaluates a trained model on the current data with the protocol of shared/EVALUATION.md, and
  * exports its test-position top-k so anyone can recompute the metrics independently.
  */
-import type { ItemUniverse, Split } from "../features/split.ts";
-import { historyIndices } from "../features/split.ts";
-import type { Recommender } from "./recommender.ts";
+import type { ItemUniverse, Split } from "../../features/split.ts";
+import { historyIndices } from "../../features/split.ts";
+import type { Recommender } from "../recommender.ts";
 import { type Scorer, topK } from "./ranking_metrics.ts";
 
 /**

@@ -1,9 +1,10 @@
 /** Worker entry: trains one ensemble member in its own single-threaded kernel (see train.ts). */
 /// <reference lib="deno.worker" />
-import { type Interactions, splitInteractions } from "../features/split.ts";
-import { Kernel } from "./kernel.ts";
-import type { TrainParams } from "./train.ts";
-import { trainMember } from "./train_member.ts";
+import { errorToData } from "../../errors.ts";
+import { type Interactions, splitInteractions } from "../../features/split.ts";
+import { Kernel } from "../kernel/kernel.ts";
+import type { TrainParams } from "./hyperparams.ts";
+import { trainMember } from "./member.ts";
 
 /** What the parent sends. */
 export interface MemberJob {
@@ -14,13 +15,15 @@ export interface MemberJob {
 
 self.onmessage = async (e: MessageEvent<MemberJob>) => {
   const { interactions, p, member } = e.data;
-  const kernel = await Kernel.create({ threads: 1 });
+  let kernel: Kernel | undefined;
   try {
+    kernel = await Kernel.create({ threads: 1 });
     const split = splitInteractions(interactions);
     const result = await trainMember(kernel, split, {
       p,
       member,
       onEpoch: (log) => self.postMessage({ type: "epoch", log }),
+      onStep: (progress) => self.postMessage({ type: "step", progress }),
     });
     const state = [...result.state];
     self.postMessage(
@@ -28,9 +31,9 @@ self.onmessage = async (e: MessageEvent<MemberJob>) => {
       state.map(([, t]) => t.buffer as ArrayBuffer),
     );
   } catch (err) {
-    self.postMessage({ type: "error", message: (err as Error)?.message ?? String(err) });
+    self.postMessage({ type: "error", error: errorToData(err) });
   } finally {
-    kernel.close();
+    kernel?.close();
     self.close();
   }
 };

@@ -1,6 +1,6 @@
 /** Full-ranking metrics of shared/EVALUATION.md (exact rank with id tie-break, HR/NDCG@10/20, MRR, standard errors) and top-k. */
-import { invalid } from "../errors.ts";
-import { historyIndices, type Phase, type Split, targetIndex } from "../features/split.ts";
+import { invalid } from "../../errors.ts";
+import { historyIndices, type Phase, type Split, targetIndex } from "../../features/split.ts";
 
 /**
  * Anything that scores the universe for a batch of users. `histories[r]` is user r's history

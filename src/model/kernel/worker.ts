@@ -1,6 +1,6 @@
 /** Kernel worker: instantiates the wasm on the shared memory and runs chunks of the posted jobs. */
 /// <reference lib="deno.worker" />
-import { CTRL, runChunks, type WorkerInit } from "./kernel_protocol.ts";
+import { CTRL, runChunks, type WorkerInit } from "./protocol.ts";
 
 self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const { module, memory, ctrl, scratch, names, spin } = event.data;

@@ -1,23 +1,25 @@
 /** Loads the WASM kernel on one shared memory, owns the arena allocator and the worker pool. */
-import { invalid, ReelrankError } from "../errors.ts";
-import { CLAIM_BITS, CTRL, runChunks, type WorkerInit } from "./kernel_protocol.ts";
+import { internal, invalid, ReelrankError } from "../../errors.ts";
+import {
+  ABI,
+  type ArgsOf,
+  checkAbi,
+  type OpName,
+  positional,
+  rangeOf,
+  type RangeOp,
+} from "./abi.ts";
+import { CLAIM_BITS, CTRL, runChunks, type WorkerInit } from "./protocol.ts";
 
-/** A kernel export: byte offsets and dimensions in, at most one number out. */
-export type KernelFn = (...args: number[]) => number;
+/** A raw kernel export: byte offsets and dimensions in, at most one number out. */
+type KernelFn = (...args: number[]) => number;
 
-/** Every export of wasm/build/kernel.wasm by name (shapes are documented in wasm/assembly/*.ts). */
-export type KernelExports = Record<string, KernelFn>;
-
-/** A range-split kernel call for {@link Kernel.parallel}. */
-export interface ParallelJob {
-  /** Arguments before the (lo, hi) range the export takes last. */
-  args: number[];
-  /** Size of the range [0, total) to split. */
-  total: number;
+/** How {@link Kernel.split} divides a range op over the threads. */
+export interface SplitOptions {
   /** Range units per claimed chunk (default 64). */
   chunk?: number;
-  /** Below this total the call stays on the main thread (default 0). */
-  minTotal?: number;
+  /** Keep the call on the main thread (too small to pay for a sync). */
+  serial?: boolean;
 }
 
 /** Options for {@link Kernel.create}. */
@@ -42,7 +44,7 @@ export interface KernelOptions {
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
-const DEFAULT_WASM = new URL("../../wasm/build/kernel.wasm", import.meta.url);
+const DEFAULT_WASM = new URL("../../../wasm/build/kernel.wasm", import.meta.url);
 
 /**
  * The kernel: one shared `WebAssembly.Memory`, the main thread's instance, a bump allocator for the
@@ -50,8 +52,8 @@ const DEFAULT_WASM = new URL("../../wasm/build/kernel.wasm", import.meta.url);
  */
 export class Kernel {
   readonly memory: WebAssembly.Memory;
-  readonly fn: KernelExports;
   readonly threads: number;
+  #fn: Record<OpName, KernelFn>;
   #module: WebAssembly.Module;
   #workers: Worker[] = [];
   #ctrl = 0;
@@ -66,18 +68,18 @@ export class Kernel {
   private constructor(
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
-    fn: KernelExports,
+    fn: Record<OpName, KernelFn>,
     threads: number,
   ) {
     this.#module = module;
     this.memory = memory;
-    this.fn = fn;
+    this.#fn = fn;
     this.threads = threads;
     this.#names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) =>
       e.name
     );
     this.#ids = new Map(this.#names.map((n, i) => [n, i]));
-    this.#fns = this.#names.map((n) => fn[n]);
+    this.#fns = this.#names.map((n) => fn[n as OpName]);
     this.#top = align(fn.heapBase(), 64);
   }
 
@@ -105,14 +107,15 @@ export class Kernel {
     const pages = Math.max(64, Math.ceil(((options.initialMiB ?? 16) * 1048576) / PAGE));
     const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    checkAbi(instance.exports);
     const kernel = new Kernel(
       module,
       memory,
-      instance.exports as unknown as KernelExports,
+      instance.exports as unknown as Record<OpName, KernelFn>,
       threads,
     );
-    const scratchBytes = kernel.fn.scratchBytes();
-    kernel.fn.setScratch(kernel.alloc(scratchBytes));
+    const scratchBytes = kernel.#fn.scratchBytes();
+    kernel.#fn.setScratch(kernel.alloc(scratchBytes));
     // Spinning keeps a waiting thread hot between the jobs of a step, which pays on idle cores but
     // steals time from the other thread when the machine is oversubscribed.
     const idle = loadAverage() < 0.75 * (navigator.hardwareConcurrency || 1);
@@ -134,7 +137,7 @@ export class Kernel {
           worker.onerror = (e) => {
             e.preventDefault();
             reject(
-              new ReelrankError("INTERNAL", `kernel worker ${t} failed to start: ${e.message}`),
+              internal(`kernel worker ${t} failed to start: ${e.message}`, { cause: e.error }),
             );
           };
         }),
@@ -165,7 +168,7 @@ export class Kernel {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) {
-        throw invalid(`kernel arena would need ${end} bytes, more than the 2 GiB maximum`);
+        throw internal(`kernel arena would need ${end} bytes, more than the 2 GiB maximum`);
       }
       this.memory.grow(pages);
     }
@@ -184,23 +187,45 @@ export class Kernel {
   }
 
   /**
-   * Runs export `name` over [0, job.total): every call gets `job.args` followed by a range (lo, hi),
-   * and the ranges are chunks of `job.chunk` (default 64) that the main thread and the workers claim
-   * dynamically, so a thread the OS delays does not stall the others. Returns the sum of the chunks'
-   * results, added in chunk order. With one thread, after close(), or when total < minTotal: one
-   * call on [0, total).
+   * Calls op `name` once on this thread with named arguments; a range op computes its whole range,
+   * or `range` = [lo, hi) when given (what one thread's share would be). Returns the op's result.
    */
-  parallel(name: string, job: ParallelJob): number {
-    const { args, total } = job;
-    const f = this.fn[name];
-    if (this.#workers.length === 0 || total < (job.minTotal ?? 0) || total <= 0) {
-      return f(...args, 0, total) ?? 0;
+  run<N extends OpName>(name: N, args: ArgsOf<N>, range?: readonly [number, number]): number {
+    const a = positional(name, args);
+    if ("over" in ABI[name]) {
+      const [lo, hi] = range ?? [0, rangeOf(name as RangeOp, args as never)];
+      a.push(lo, hi);
     }
-    const chunk = Math.max(job.chunk ?? 64, Math.ceil(total / CTRL.MAX_CHUNKS));
+    return this.#fn[name](...a) ?? 0;
+  }
+
+  /**
+   * Runs range op `name` over its whole range [0, total): the range is cut into chunks of
+   * `chunk` units (default 64) that the main thread and the workers claim dynamically, so a thread
+   * the OS delays does not stall the others. Returns the sum of the chunks' results, added in chunk
+   * order (deterministic). With one thread, after close(), or with `serial`: one call.
+   */
+  split<N extends RangeOp>(name: N, args: ArgsOf<N>, options: SplitOptions = {}): number {
+    const total = rangeOf(name, args);
+    const a = positional(name, args);
+    const f = this.#fn[name];
+    if (this.#workers.length === 0 || options.serial || total <= 0) {
+      return f(...a, 0, total) ?? 0;
+    }
+    const chunk = Math.max(options.chunk ?? 64, Math.ceil(total / CTRL.MAX_CHUNKS));
     const n = Math.ceil(total / chunk);
-    if (n <= 1) return f(...args, 0, total) ?? 0;
+    if (n <= 1) return f(...a, 0, total) ?? 0;
+    return this.#parallel(name, a, { total, chunk, n });
+  }
+
+  #parallel(
+    name: OpName,
+    args: number[],
+    job: { total: number; chunk: number; n: number },
+  ): number {
+    const { total, chunk, n } = job;
     if (args.length > CTRL.MAX_ARGS) {
-      throw invalid(`kernel call ${name} has ${args.length} arguments, at most ${CTRL.MAX_ARGS}`);
+      throw internal(`kernel call ${name} has ${args.length} arguments, at most ${CTRL.MAX_ARGS}`);
     }
     const i32 = new Int32Array(this.memory.buffer);
     const f64 = new Float64Array(this.memory.buffer);
@@ -233,8 +258,7 @@ export class Kernel {
       if (++spins > this.#spin) Atomics.wait(i32, base + CTRL.DONE, done);
     }
     if (Atomics.load(i32, base + CTRL.FAILED)) {
-      throw new ReelrankError(
-        "INTERNAL",
+      throw internal(
         `kernel op ${name} failed in a thread: ${
           (error as Error)?.message ?? "see the worker's error"
         }`,

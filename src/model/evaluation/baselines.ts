@@ -1,5 +1,5 @@
 /** Reference scorers evaluated by the same code as the model: popularity (train interaction counts). */
-import type { Split } from "../features/split.ts";
+import type { Split } from "../../features/split.ts";
 import type { Scorer } from "./ranking_metrics.ts";
 
 /** How many train interactions each universe item has, by dense index. */

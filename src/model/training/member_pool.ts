@@ -1,8 +1,8 @@
-/** Runs a member's training in a Worker and relays its epoch logs; the parent awaits the result. */
-import type { Interactions, Split } from "../features/split.ts";
-import { ReelrankError } from "../errors.ts";
-import type { MlpConfig } from "./mlp_config.ts";
-import type { MemberJobOptions, MemberResult } from "./train_member.ts";
+/** Runs a member's training in a Worker and relays its logs; the parent awaits the result. */
+import { errorFromData, internal, ReelrankError } from "../../errors.ts";
+import type { Interactions, Split } from "../../features/split.ts";
+import type { NetConfig } from "../network/config.ts";
+import type { MemberJobOptions, MemberResult } from "./member.ts";
 
 const WORKER = new URL("./member_worker.ts", import.meta.url);
 
@@ -29,7 +29,10 @@ export function splitInteractionsOf(split: Split): Interactions {
   return { users, items, timestamps };
 }
 
-/** Trains member `member` in a fresh worker; epoch logs are awaited in order as they arrive. */
+/**
+ * Trains member `member` in a fresh worker; epoch logs are awaited in order as they arrive. A
+ * failure in the worker rejects with the worker's error (its code and cause kept) as the cause.
+ */
 export function trainMemberInWorker(
   interactions: Interactions,
   options: MemberJobOptions,
@@ -46,19 +49,25 @@ export function trainMemberInWorker(
     worker.onmessage = (e) => {
       const msg = e.data;
       if (msg.type === "epoch") chain = chain.then(() => options.onEpoch?.(msg.log));
+      else if (msg.type === "step") options.onStep?.(msg.progress);
       else if (msg.type === "done") {
         finish();
         chain.then(() =>
           resolve({
-            config: msg.config as MlpConfig,
+            config: msg.config as NetConfig,
             state: new Map(msg.state),
             bestEpoch: msg.bestEpoch,
           })
         ).catch(reject);
       } else if (msg.type === "error") {
         finish();
+        // The worker's error keeps its code (a bad parameter stays INVALID_PARAMETER) and cause.
+        const cause = errorFromData(msg.error);
+        const message = `training member ${options.member} failed: ${cause.message}`;
         reject(
-          new ReelrankError("INTERNAL", `training member ${options.member} failed: ${msg.message}`),
+          cause instanceof ReelrankError
+            ? new ReelrankError(cause.code, message, { cause, permanent: cause.permanent })
+            : internal(message, { cause }),
         );
       }
     };
@@ -67,7 +76,7 @@ export function trainMemberInWorker(
       finish();
       worker.terminate();
       reject(
-        new ReelrankError("INTERNAL", `training member ${options.member} crashed: ${e.message}`),
+        internal(`training member ${options.member} crashed: ${e.message}`, { cause: e.error }),
       );
     };
     worker.postMessage({ interactions, p: options.p, member: options.member });

@@ -16,8 +16,11 @@ export interface TensorSlot {
 export interface ParamSpec {
   name: string;
   length: number;
-  /** Adam group: "table" (lazy, sparse rows), "decay" (weights), "plain" (biases, BN). */
-  group: "table" | "decay" | "plain";
+  /**
+   * Adam group: "table" (the bag embedding: lazy, touched rows only), "rows" (the output table:
+   * lazy over a sampled softmax's candidates), "decay" (weights), "plain" (biases, BatchNorm).
+   */
+  group: "table" | "rows" | "decay" | "plain";
 }
 
 /** A finished arena plan. */
@@ -34,14 +37,14 @@ export interface Layout {
 
 const ALIGN = 64;
 const SIZE: Record<TensorKind, number> = { f32: 4, i32: 4, u8: 1 };
-const ORDER: ParamSpec["group"][] = ["table", "decay", "plain"];
+const ORDER: ParamSpec["group"][] = ["table", "rows", "decay", "plain"];
 
 function up(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
 /**
- * Places params (ordered table → decay → plain) in one slab repeated four times (param, grad, m, v;
+ * Places params (ordered table → rows → decay → plain) in one slab repeated four times (param, grad, m, v;
  * only once when `mirrors` is false, for inference-only models), then the other tensors. Each
  * tensor starts on a 64-byte boundary.
  */

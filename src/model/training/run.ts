@@ -3,16 +3,18 @@
  * popularity baseline with one protocol, log everything, register the version and apply the
  * promotion gate. `deno task train`, `deno task start` and the pipeline all call this.
  */
-import type { Context } from "../context.ts";
-import { MODEL_NAME } from "../context.ts";
-import { loadInteractions } from "../data/queries.ts";
-import { invalid } from "../errors.ts";
-import { type Split, splitInteractions } from "../features/split.ts";
-import type { PromotionDecision } from "../registry/store.ts";
-import { withRun } from "../tracking/run.ts";
-import { popularityScorer } from "./baselines.ts";
-import { evaluateBoth, type PhaseReport } from "./ranking_metrics.ts";
-import { type EpochLog, resolveParams, type TrainParams, trainRecommender } from "./train.ts";
+import type { Context } from "../../context.ts";
+import { MODEL_NAME } from "../../context.ts";
+import { loadInteractions } from "../../data/queries.ts";
+import { invalid } from "../../errors.ts";
+import { type Split, splitInteractions } from "../../features/split.ts";
+import type { PromotionDecision } from "../../registry/store.ts";
+import { withRun } from "../../tracking/run.ts";
+import { popularityScorer } from "../evaluation/baselines.ts";
+import { evaluateBoth, type PhaseReport } from "../evaluation/ranking_metrics.ts";
+import { loggedParams, resolveParams, type TrainParams } from "./hyperparams.ts";
+import type { EpochLog, StepProgress } from "./member.ts";
+import { trainRecommender } from "./train.ts";
 
 /** Validation and test reports of one scorer. */
 export interface Evaluation {
@@ -67,6 +69,7 @@ export async function trainAndRegister(
     snapshotId?: string;
     codeVersion?: string;
     onEpoch?: (log: EpochLog) => void;
+    onStep?: (progress: StepProgress) => void;
     signal?: AbortSignal;
     exitOnSignal?: boolean;
   } = {},
@@ -76,27 +79,14 @@ export async function trainAndRegister(
   const kernel = await ctx.kernel();
   return await withRun(ctx.tracking, async (run) => {
     await run.logParams({
-      features: JSON.stringify(p.features),
-      hidden: p.hidden.join(","),
-      dropout: p.dropout,
-      input_dropout: p.inputDropout,
-      mask_history: p.maskHistory,
-      members: p.members,
-      average_top: p.averageTop,
-      lr: p.lr,
-      weight_decay: p.weightDecay,
-      batch_size: p.batchSize,
-      negatives: p.negatives,
-      prefixes_per_user: p.prefixesPerUser,
-      max_epochs: p.epochs,
-      patience: p.patience,
-      seed: p.seed,
+      ...loggedParams(p),
       users: split.users.length,
       items: split.universe.size,
     });
     const trained = await trainRecommender(kernel, split, {
       params: p,
       signal: options.signal,
+      onStep: options.onStep,
       onEpoch: async (e) => {
         options.onEpoch?.(e);
         // One metric history per ensemble member, stepped by epoch.
@@ -113,17 +103,19 @@ export async function trainAndRegister(
     });
     const model = await evaluateBoth(split, trained.model.scorer());
     const popularity = await evaluateBoth(split, popularityScorer(split));
+    const bytes = await trained.model.save(
+      { runId: run.id, snapshotId: options.snapshotId ?? null },
+      { tables: p.tables },
+    );
     const metrics = {
       ...flatMetrics(model),
       ...flatMetrics(popularity, "popularity_"),
       ...Object.fromEntries(trained.bestEpochs.map((b, i) => [`member${i + 1}_best_epoch`, b])),
       train_seconds: trained.seconds,
+      checkpoint_bytes: bytes.length,
+      served_flop_per_history: trained.model.flopPerHistory(),
     };
     await run.logMetrics(metrics);
-    const bytes = await trained.model.save({
-      runId: run.id,
-      snapshotId: options.snapshotId ?? null,
-    });
     const artifact = await run.logArtifact("model/model.rrck", bytes);
     const version = await ctx.registry.registerVersion(MODEL_NAME, {
       artifact: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },

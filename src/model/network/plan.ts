@@ -1,0 +1,85 @@
+/** The arena plan a network config implies: every parameter, activation and scratch tensor by name. */
+import { inputWidth, outputWidth, type ResolvedConfig } from "./config.ts";
+import { type Layout, type ParamSpec, planLayout, type TensorKind } from "./layout.ts";
+
+/** Largest k the top-k helper returns. */
+export const TOPK_MAX = 4096;
+
+/** Name of the output table: the embedding itself when tied. */
+export function outputTable(c: ResolvedConfig): "E" | "O" {
+  return c.tied ? "E" : "O";
+}
+
+/**
+ * Tensor names: parameters `E` (bag embedding), `W{l}`/`b{l}`/`gamma{l}`/`beta{l}` (hidden layers),
+ * `Wp`/`bp` (projection), `O`/`bo` (output table and bias), each with `p:`/`g:`/`m:`/`v:` slots;
+ * BatchNorm statistics `runMean{l}`/`runVar{l}`; activations and scratch under plain names.
+ */
+export function planNet(c: ResolvedConfig): Layout {
+  const B = c.batchSize;
+  const V = c.output;
+  const K = outputWidth(c);
+  const X = inputWidth(c);
+  const params: ParamSpec[] = [];
+  const others: { name: string; length: number; kind?: TensorKind }[] = [];
+  const C = c.training ? c.maxCandidates : 0;
+  const add = (name: string, length: number, kind?: TensorKind) =>
+    others.push({ name, length, kind });
+
+  if (c.input.kind === "bags") {
+    const rows = B * c.input.bags;
+    params.push({ name: "E", length: V * c.input.dim, group: "table" });
+    add("offsets", rows + 1, "i32");
+    // Training appends the candidates after the bag entries to list every touched row at once.
+    add("indices", c.maxNnz + C, "i32");
+    add("values", c.maxNnz);
+    if (c.training) {
+      add("rows", c.maxNnz + C, "i32");
+      add("flags", V, "u8");
+    }
+  }
+  add("x", B * X);
+  let width = X;
+  c.hidden.forEach((F, l) => {
+    params.push({ name: `W${l}`, length: width * F, group: "decay" });
+    params.push({ name: `b${l}`, length: F, group: "plain" });
+    if (c.batchNorm) {
+      params.push({ name: `gamma${l}`, length: F, group: "plain" });
+      params.push({ name: `beta${l}`, length: F, group: "plain" });
+      add(`runMean${l}`, F);
+      add(`runVar${l}`, F);
+      if (c.training) add(`xhat${l}`, B * F), add(`mean${l}`, F), add(`invStd${l}`, F);
+    }
+    add(`z${l}`, B * F);
+    add(`h${l}`, B * F);
+    if (c.dropout > 0 && c.training) add(`mask${l}`, B * F), add(`hd${l}`, B * F);
+    width = F;
+  });
+  if (c.projection) {
+    params.push({ name: "Wp", length: width * K, group: "decay" });
+    params.push({ name: "bp", length: K, group: "plain" });
+    add("u", B * K);
+  }
+  if (!c.tied) params.push({ name: "O", length: V * K, group: "rows" });
+  params.push({ name: "bo", length: V, group: "plain" });
+  add("labels", B, "i32");
+  add("logits", B * V);
+  add("probs", B * Math.max(V, C));
+  add("topIdx", TOPK_MAX, "i32");
+  add("topScore", TOPK_MAX);
+  if (C > 0) {
+    add("cand", C, "i32");
+    add("corr", C);
+    add("Oc", C * K);
+    add("bc", C);
+    add("gOc", C * K);
+    add("gbc", C);
+    add("clogits", B * C);
+  }
+  if (c.training) {
+    const wide = Math.max(X, K, ...c.hidden);
+    add("dA", B * wide);
+    add("dB", B * wide);
+  }
+  return planLayout(params, others, { mirrors: c.training });
+}

@@ -1,0 +1,178 @@
+/**
+ * Training batches for next-item prediction: which prefixes an epoch visits, their encoded bags
+ * (with input-item dropout), and the sampled-softmax candidates with their logQ correction and
+ * per-row masks of already-watched movies. Buffers are reused from batch to batch.
+ */
+import { CsrBuilder, encodeHistory } from "../../features/history_features.ts";
+import type { Split } from "../../features/split.ts";
+import { type Prng, shuffle } from "../../random.ts";
+import type { BagBatch, CandidateOptions } from "../network/batch.ts";
+import type { TrainParams } from "./hyperparams.ts";
+
+/** An epoch's examples: example k is user `users[k]`'s first `lengths[k]` train movies, predicting the next. */
+export interface Examples {
+  users: Int32Array;
+  lengths: Int32Array;
+  count: number;
+}
+
+/** Draws movies with probability q ∝ popularity + 1 (so every movie can be a negative), knowing log q. */
+export interface NegativeSampler {
+  draw(n: number, out: Int32Array): void;
+  logQ: Float32Array;
+}
+
+/** Inverse-CDF sampling over smoothed popularity. */
+export function negativeSampler(pop: Float32Array, prng: Prng): NegativeSampler {
+  const cdf = new Float64Array(pop.length);
+  let acc = 0;
+  for (let i = 0; i < pop.length; i++) cdf[i] = acc += pop[i] + 1;
+  const logQ = Float32Array.from(pop, (c) => Math.log((c + 1) / acc));
+  return {
+    logQ,
+    draw(n, out) {
+      for (let k = 0; k < n; k++) {
+        const u = prng.next() * acc;
+        let lo = 0;
+        let hi = cdf.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid] > u) hi = mid;
+          else lo = mid + 1;
+        }
+        out[k] = lo;
+      }
+    },
+  };
+}
+
+/** Up to `perUser` random prefixes (lengths 1..n−1) of every user, shuffled. */
+export function sampleExamples(split: Split, options: { perUser: number; prng: Prng }): Examples {
+  const { perUser, prng } = options;
+  let total = 0;
+  for (const u of split.users) total += Math.min(perUser, Math.max(0, u.trainIndices.length - 1));
+  const users = new Int32Array(total);
+  const lengths = new Int32Array(total);
+  let k = 0;
+  let positions = new Int32Array(16);
+  split.users.forEach((u, user) => {
+    const n = Math.max(0, u.trainIndices.length - 1);
+    if (positions.length < n) positions = new Int32Array(2 * n);
+    const pos = positions.subarray(0, n);
+    for (let i = 0; i < n; i++) pos[i] = i + 1;
+    shuffle(pos, prng);
+    for (let i = 0; i < Math.min(perUser, n); i++, k++) {
+      users[k] = user;
+      lengths[k] = pos[i];
+    }
+  });
+  // Shuffle the examples as pairs.
+  const order = shuffle(Int32Array.from({ length: total }, (_, i) => i), prng);
+  return {
+    users: Int32Array.from(order, (i) => users[i]),
+    lengths: Int32Array.from(order, (i) => lengths[i]),
+    count: total,
+  };
+}
+
+/** Builds the batches of one member's training, reusing its buffers. */
+export class BatchBuilder {
+  readonly #split: Split;
+  readonly #p: TrainParams;
+  readonly #negatives: NegativeSampler;
+  readonly #prng: Prng;
+  readonly #csr = new CsrBuilder();
+  // Candidate position by movie (−1 = not a candidate this batch).
+  readonly #position: Int32Array;
+  readonly #drawn: Int32Array;
+
+  constructor(
+    split: Split,
+    options: { p: TrainParams; negatives: NegativeSampler; prng: Prng },
+  ) {
+    this.#split = split;
+    this.#p = options.p;
+    this.#negatives = options.negatives;
+    this.#prng = options.prng;
+    this.#position = new Int32Array(split.universe.size).fill(-1);
+    this.#drawn = new Int32Array(options.p.negatives);
+  }
+
+  /**
+   * The batch of examples [start, end): encoded bags with input dropout and the targets, plus the
+   * candidate set when sampling (targets first, then the drawn negatives, deduplicated).
+   */
+  build(
+    ex: Examples,
+    range: { start: number; end: number; inputDropout?: number; maskHistory?: boolean },
+  ): { batch: BagBatch; candidates?: CandidateOptions } {
+    const p = this.#p;
+    const { start, end } = range;
+    const inputDropout = range.inputDropout ?? p.inputDropout;
+    const users = this.#split.users;
+    const csr = this.#csr;
+    csr.clear();
+    const B = end - start;
+    const targets = new Int32Array(B);
+    const keep = 1 - inputDropout;
+    for (let r = 0; r < B; r++) {
+      const items = users[ex.users[start + r]].trainIndices;
+      const length = ex.lengths[start + r];
+      const first = csr.nnz;
+      encodeHistory(items, p.features, { out: csr, length });
+      if (inputDropout > 0) this.#dropInputs(csr, first, keep);
+      targets[r] = items[length];
+    }
+    const inputs = csr.build();
+    if (p.negatives === 0) return { batch: { ...inputs, labels: targets } };
+
+    const position = this.#position;
+    const cands: number[] = [];
+    const add = (i: number) => {
+      if (position[i] < 0) position[i] = cands.push(i) - 1;
+    };
+    targets.forEach(add);
+    this.#negatives.draw(p.negatives, this.#drawn);
+    this.#drawn.forEach(add);
+    const C = cands.length;
+    const mask: number[] = [];
+    if (range.maskHistory ?? p.maskHistory) {
+      for (let r = 0; r < B; r++) {
+        const items = users[ex.users[start + r]].trainIndices;
+        const length = ex.lengths[start + r];
+        for (let j = 0; j < length; j++) {
+          const at = position[items[j]];
+          if (at >= 0) mask.push(r * C + at);
+        }
+      }
+    }
+    const labels = targets.map((t) => position[t]);
+    const candidates = Int32Array.from(cands);
+    const correction = Float32Array.from(candidates, (c) => -this.#negatives.logQ[c]);
+    for (const c of cands) position[c] = -1;
+    return {
+      batch: { ...inputs, labels },
+      candidates: { candidates, correction, mask: Int32Array.from(mask) },
+    };
+  }
+
+  // Inverted dropout on the entries written since `first`: drop each with probability 1 − keep,
+  // scale survivors by 1/keep so a bag keeps its expected weight; rows are re-closed in place.
+  #dropInputs(csr: CsrBuilder, first: number, keep: number): void {
+    const bags = this.#p.features.bags.length;
+    const row0 = csr.rows - bags;
+    let w = first;
+    let j = first;
+    for (let r = row0; r < csr.rows; r++) {
+      const end = csr.offsets[r + 1];
+      for (; j < end; j++) {
+        if (this.#prng.next() < keep) {
+          csr.indices[w] = csr.indices[j];
+          csr.values[w++] = csr.values[j] / keep;
+        }
+      }
+      csr.offsets[r + 1] = w;
+    }
+    csr.nnz = w;
+  }
+}
