@@ -32,7 +32,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     bodyLimit({
       maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
       onError: (c) =>
-        errorJson(c, 413, {
+        errorJson(c, {
+          status: 413,
           code: "PAYLOAD_TOO_LARGE",
           message: `body: over the limit of ${deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes`,
         }),
@@ -40,7 +41,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.onError(handleError);
   app.notFound((c) =>
-    errorJson(c, 404, { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` })
+    errorJson(c, {
+      status: 404,
+      code: "NOT_FOUND",
+      message: `no route for ${c.req.method} ${c.req.path}`,
+    })
   );
 
   const api = router()

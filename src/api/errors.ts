@@ -47,14 +47,18 @@ export interface FieldProblem {
 /** The error answer: code, message, optional field problems and the request id. */
 export function errorJson(
   c: Context,
-  status: number,
-  error: { code: string; message: string; fields?: FieldProblem[] },
+  answer: { status: number; code: string; message: string; fields?: FieldProblem[] },
 ): Response {
+  const { status, ...error } = answer;
   return c.json({ error, requestId: c.get("requestId") ?? "" }, status as 400);
 }
 
 /** Answers a failed zod validation with 400 naming every field and its problem. */
-export function validationError(c: Context, target: string, error: ZodError): Response {
+export function validationError(
+  c: Context,
+  result: { target: string; error: ZodError },
+): Response {
+  const { target, error } = result;
   const where = TARGET[target] ?? "body";
   const fields = error.issues.map((i) => ({
     field: i.path.length ? i.path.join(".") : where,
@@ -62,7 +66,7 @@ export function validationError(c: Context, target: string, error: ZodError): Re
     problem: i.message,
   }));
   const message = fields.map((f) => `${f.field}: ${f.problem}`).join("; ");
-  return errorJson(c, 400, { code: "INVALID_PARAMETER", message, fields });
+  return errorJson(c, { status: 400, code: "INVALID_PARAMETER", message, fields });
 }
 
 /**
@@ -74,14 +78,14 @@ export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ReelrankError) {
     const status = STATUS[err.code] ?? 500;
     if (status < 500 || err.code === "UNAVAILABLE") {
-      return errorJson(c, status, { code: err.code, message: err.message });
+      return errorJson(c, { status, code: err.code, message: err.message });
     }
   } else if (err instanceof HTTPException && err.status < 500) {
     const code = HTTP_CODES[err.status] ?? "INVALID_PARAMETER";
     const message = err.status === 400 && /JSON/i.test(err.message)
       ? "body: malformed JSON"
       : err.message || code;
-    return errorJson(c, err.status, { code, message });
+    return errorJson(c, { status: err.status, code, message });
   }
   log.error("request failed", {
     request_id: c.get("requestId"),
@@ -91,7 +95,8 @@ export function handleError(err: unknown, c: Context): Response {
     cause: (err as Error)?.cause,
     stack: (err as Error)?.stack,
   });
-  return errorJson(c, 500, {
+  return errorJson(c, {
+    status: 500,
     code: "INTERNAL",
     message: "internal error; quote the request id when reporting it",
   });

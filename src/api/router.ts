@@ -11,7 +11,7 @@ export interface AppEnv {
 export function router(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return validationError(c, result.target, result.error);
+      if (!result.success) return validationError(c, result);
     },
   });
 }

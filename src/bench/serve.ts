@@ -8,6 +8,7 @@ import type { Context } from "../context.ts";
 import type { RankRequest } from "../serving/scorer.ts";
 import { openLocalScorer } from "../serving/local_scorer.ts";
 import { openWorkerScorer } from "../serving/worker_scorer.ts";
+import { LUA, visitorHistories } from "./serve_load.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 /** Options of {@link benchServe}. */
@@ -42,41 +43,6 @@ export interface ServeBenchResult {
   seconds: number;
   errors: number;
 }
-
-/** A deterministic stream of numbers in [0, 1) (xorshift), so runs use the same histories. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
-/** Windows of 5–50 consecutive movies from stored users' histories. */
-function visitorHistories(users: readonly (readonly number[])[], n: number): number[][] {
-  const rand = prng(42);
-  const long = users.filter((h) => h.length >= 5);
-  return Array.from({ length: n }, () => {
-    const h = long[Math.floor(rand() * long.length)];
-    const len = Math.min(h.length, 5 + Math.floor(rand() * 46));
-    const start = Math.floor(rand() * (h.length - len + 1));
-    return h.slice(start, start + len);
-  });
-}
-
-// Every run goes through a Lua request() so wrk's own cost per request is the same in all three.
-const lua = {
-  ceiling: () => `request = function()\n  return wrk.format("GET", "/health")\nend\n`,
-  users: (ids: number[]) =>
-    `local ids = {${ids.join(",")}}\nrequest = function()\n  return wrk.format("GET", ` +
-    `"/api/v1/users/" .. ids[math.random(#ids)] .. "/recommendations?k=10")\nend\n`,
-  visitors: (bodies: string[]) =>
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
-    `local bodies = {${bodies.map((b) => `'${b}'`).join(",\n")}}\n` +
-    `request = function()\n  return wrk.format(nil, nil, nil, bodies[math.random(#bodies)])\nend\n`,
-};
 
 async function scoreInProcess(
   ctx: Pick<Context, "registry">,
@@ -128,11 +94,11 @@ export async function benchServe(ctx: Context, o: ServeBenchOptions): Promise<Se
     const h = server.serving.histories;
     const users = h.users().sort((a, b) => a - b);
     const visitors = visitorHistories(users.map((u) => h.get(u)!), 400);
-    await Deno.writeTextFile(`${dir}/ceiling.lua`, lua.ceiling());
-    await Deno.writeTextFile(`${dir}/users.lua`, lua.users(users));
+    await Deno.writeTextFile(`${dir}/ceiling.lua`, LUA.ceiling());
+    await Deno.writeTextFile(`${dir}/users.lua`, LUA.users(users));
     await Deno.writeTextFile(
       `${dir}/visitors.lua`,
-      lua.visitors(visitors.map((v) => JSON.stringify({ history: v, k: 10 }))),
+      LUA.visitors(visitors.map((v) => JSON.stringify({ history: v, k: 10 }))),
     );
     const wrk = (path: string, script?: string, seconds = o.seconds) =>
       runWrk(`${server.url}${path}`, {

@@ -46,7 +46,8 @@ export class UserHistories {
    * Adds a watched movie at its place in protocol order. Returns false (and changes nothing) when
    * the user already has it: the stored interaction keeps its first timestamp.
    */
-  add(userId: number, movieId: number, ts: number): boolean {
+  add(userId: number, entry: { movie: number; ts: number }): boolean {
+    const { movie: movieId, ts } = entry;
     let h = this.#byUser.get(userId);
     if (!h) this.#byUser.set(userId, h = { movies: [], ts: [] });
     if (h.movies.includes(movieId)) return false;

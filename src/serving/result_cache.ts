@@ -25,7 +25,9 @@ export class ResultCache<V> {
     return e.value;
   }
 
-  set(user: number, key: string, value: V): void {
+  /** Stores `entry.value` for `user` under `entry.key`. */
+  set(user: number, entry: { key: string; value: V }): void {
+    const { key, value } = entry;
     const id = `${user}|${key}`;
     this.#entries.delete(id);
     this.#entries.set(id, { user, value });

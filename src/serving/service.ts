@@ -96,7 +96,7 @@ export class RecommendationService {
     if (hit) return hit;
     const answer = await this.#rank(history, o);
     // Only model answers are cached: a popularity stand-in must not outlive the model's arrival.
-    if (answer.strategy === "model") this.cache.set(userId, key, answer);
+    if (answer.strategy === "model") this.cache.set(userId, { key, value: answer });
     return answer;
   }
 
@@ -124,7 +124,9 @@ export class RecommendationService {
 
   /** Folds a stored event into memory: the user's history and cache, the popularity counts. */
   applyEvent(e: { userId: number; movieId: number; timestamp: number }): void {
-    if (this.#histories.add(e.userId, e.movieId, e.timestamp)) this.#catalog().bump(e.movieId);
+    if (this.#histories.add(e.userId, { movie: e.movieId, ts: e.timestamp })) {
+      this.#catalog().bump(e.movieId);
+    }
     this.cache.dropUser(e.userId);
   }
 

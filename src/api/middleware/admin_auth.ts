@@ -18,7 +18,8 @@ export function adminAuth(token: string): MiddlewareHandler<AppEnv> {
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m || !tokenMatches(m[1].trim(), token)) {
       c.header("WWW-Authenticate", 'Bearer realm="reelrank admin"');
-      return errorJson(c, 401, {
+      return errorJson(c, {
+        status: 401,
         code: "UNAUTHORIZED",
         message: m
           ? "the bearer token is not the admin token"

@@ -1,6 +1,7 @@
 /** Operational routes, the generated OpenAPI document, the offline docs and the 500 that leaks nothing. */
 import assert from "node:assert/strict";
 import { createApp } from "../../../src/api/app.ts";
+import { configureLogging } from "../../../src/log.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { ADMIN_TOKEN, type Fixture, withFixture } from "../../helpers/serving.ts";
@@ -112,7 +113,17 @@ dbTest("an unexpected failure is a 500 with a request id and none of its interna
       adminToken: ADMIN_TOKEN,
       clock: f.clock.now,
     });
-    const res = await app.request("/api/v1/movies/5", { headers: { "x-request-id": "req-42" } });
+    const lines: string[] = [];
+    configureLogging({ write: (l) => lines.push(l) });
+    let res: Response;
+    try {
+      res = await app.request("/api/v1/movies/5", { headers: { "x-request-id": "req-42" } });
+    } finally {
+      configureLogging({ write: (l) => console.error(l) });
+    }
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "request failed");
+    assert.equal(logged.request_id, "req-42");
+    assert.match(logged.error.message, /secret_table_xyz/, "the log keeps what the answer hides");
     assert.equal(res.status, 500);
     const text = await res.text();
     assert.ok(!text.includes("secret_table_xyz"));

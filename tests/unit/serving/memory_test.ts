@@ -17,11 +17,11 @@ function columns(rows: [number, number, number][]) {
 Deno.test("UserHistories keeps protocol order (timestamp, then movie id) when events arrive late", () => {
   const h = UserHistories.fromColumns(columns([[1, 10, 100], [1, 11, 200], [2, 10, 50]]));
   assert.deepEqual(h.get(1), [10, 11]);
-  assert.equal(h.add(1, 12, 150), true);
-  assert.equal(h.add(1, 9, 200), true);
+  assert.equal(h.add(1, { movie: 12, ts: 150 }), true);
+  assert.equal(h.add(1, { movie: 9, ts: 200 }), true);
   assert.deepEqual(h.get(1), [10, 12, 9, 11]);
-  assert.equal(h.add(1, 12, 300), false, "an already watched movie keeps its place");
-  assert.equal(h.add(3, 5, 1), true);
+  assert.equal(h.add(1, { movie: 12, ts: 300 }), false, "an already watched movie keeps its place");
+  assert.equal(h.add(3, { movie: 5, ts: 1 }), true);
   assert.deepEqual([h.size, h.get(3)], [3, [5]]);
   assert.deepEqual([...h.counts()].sort((a, b) => a[0] - b[0]), [[5, 1], [9, 1], [10, 2], [11, 1], [
     12,
@@ -31,15 +31,15 @@ Deno.test("UserHistories keeps protocol order (timestamp, then movie id) when ev
 
 Deno.test("ResultCache drops one user's answers on their event and evicts the least recently used", () => {
   const c = new ResultCache<string>({ maxEntries: 3 });
-  c.set(1, "k10", "a");
-  c.set(1, "k5", "b");
-  c.set(2, "k10", "c");
+  c.set(1, { key: "k10", value: "a" });
+  c.set(1, { key: "k5", value: "b" });
+  c.set(2, { key: "k10", value: "c" });
   c.dropUser(1);
   assert.deepEqual([c.get(1, "k10"), c.get(1, "k5"), c.get(2, "k10")], [undefined, undefined, "c"]);
-  c.set(3, "k", "d");
-  c.set(4, "k", "e");
+  c.set(3, { key: "k", value: "d" });
+  c.set(4, { key: "k", value: "e" });
   assert.equal(c.get(2, "k10"), "c", "refreshed as most recently used");
-  c.set(5, "k", "f");
+  c.set(5, { key: "k", value: "f" });
   assert.equal(c.get(3, "k"), undefined, "the least recently used went first");
   assert.equal(c.size, 3);
   c.clear();
