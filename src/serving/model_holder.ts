@@ -84,7 +84,15 @@ export class ModelHolder {
     setModelInfo(m, v.version);
     log.info("model in service", { version: v.version, previous: old?.version.version ?? null });
     if (old) this.#retire(old);
-    for (const fn of this.#listeners) await fn(served);
+    // The switch has happened: a follower that fails (a catalogue refresh) is logged, not thrown,
+    // so the version is not mistaken for one that failed to load.
+    for (const fn of this.#listeners) {
+      try {
+        await fn(served);
+      } catch (err) {
+        log.error("a model-switch follower failed", { version: v.version, error: err });
+      }
+    }
     return served;
   }
 

@@ -45,9 +45,13 @@ export class ProductionWatcher {
 
   /** Loads production now, then follows the alias until {@link stop}. */
   async start(): Promise<CheckOutcome> {
-    this.#unlisten = await this.#o.db.listen(ALIAS_CHANNEL, (model) => {
-      if (model === MODEL_NAME) void this.check();
-    });
+    try {
+      this.#unlisten = await this.#o.db.listen(ALIAS_CHANNEL, (model) => {
+        if (model === MODEL_NAME) void this.check();
+      });
+    } catch (err) {
+      log.warn("cannot LISTEN for alias moves; following them by polling only", { error: err });
+    }
     const pollMs = this.#o.pollMs ?? 5_000;
     if (pollMs > 0) this.#timer = setInterval(() => void this.check(), pollMs);
     return await this.check();
