@@ -2,14 +2,10 @@ import assert from "node:assert/strict";
 import type { Context } from "../../src/context.ts";
 import type { Database } from "../../src/db/types.ts";
 import { loadConfig } from "../../src/config.ts";
-import {
-  evaluateRanking,
-  exportTopK,
-  Kernel,
-  loadSplit,
-  modelScorer,
-  trainAndRegister,
-} from "../../src/model/mod.ts";
+import { Kernel } from "../../src/model/kernel/kernel.ts";
+import { exportTopK, modelScorer } from "../../src/model/evaluation/evaluate_model.ts";
+import { evaluateRanking } from "../../src/model/evaluation/ranking_metrics.ts";
+import { loadSplit, trainAndRegister } from "../../src/model/training/run.ts";
 import { SqlModelRegistry } from "../../src/registry/sql_store.ts";
 import { loadModel } from "../../src/serving/current_model.ts";
 import { FsObjectStore } from "../../src/storage/fs.ts";
@@ -65,7 +61,12 @@ dbTest(
       });
       const run = await ctx.tracking.getRun(result.runId);
       assert.equal(run.status, "finished");
-      assert.equal(run.params.hidden, "64");
+      // Params logged under the table's snake_case names, lists joined.
+      assert.equal(run.params.hidden, SMALL_PARAMS.hidden!.join(","));
+      assert.equal(run.params.dim, String(SMALL_PARAMS.dim));
+      assert.equal(run.params.batch_size, String(SMALL_PARAMS.batchSize));
+      assert.equal(run.params.tables, "f16");
+      assert.ok(run.metrics.checkpoint_bytes > 0 && run.metrics.served_flop_per_history > 0);
       const history = await ctx.tracking.getMetricHistory(result.runId, "member1_val_ndcg10");
       assert.equal(history.length, result.epochs.length);
       assert.ok(result.model.test.ndcg10 > result.popularity.test.ndcg10 + 0.2);

@@ -1,7 +1,14 @@
-/** Finite-difference checks of the float64 reference's backward passes (every parameter tensor). */
+/** Finite-difference checks of the float64 references' backward passes: ops and the whole network, every tensor. */
 import assert from "node:assert/strict";
 import * as op from "./ops.ts";
-import { lossAndGrads, type RefBatch, type RefParams } from "./mlp.ts";
+import {
+  lossAndGrads,
+  type RefBatch,
+  refInputWidth,
+  refOutputWidth,
+  type RefParams,
+  type RefShape,
+} from "./network.ts";
 
 function rand(seed: number) {
   let s = seed >>> 0;
@@ -38,58 +45,203 @@ function check(
   return worst;
 }
 
-function params(dims: number[], r: () => number): RefParams {
-  const p: RefParams = { W: [], b: [], gamma: [], beta: [] };
-  for (let l = 0; l < dims.length - 1; l++) {
-    p.W.push(Float64Array.from({ length: dims[l] * dims[l + 1] }, () => r() * 0.8));
-    p.b.push(Float64Array.from({ length: dims[l + 1] }, () => r() * 0.3));
-    p.gamma.push(Float64Array.from({ length: dims[l + 1] }, () => 1 + r() * 0.5));
-    p.beta.push(Float64Array.from({ length: dims[l + 1] }, () => r() * 0.3));
+// Random parameters for `s` (gamma near 1 so BatchNorm stays well conditioned).
+function params(s: RefShape, r: () => number): RefParams {
+  const vec = (n: number, scale = 0.8, around = 0) =>
+    Float64Array.from({ length: n }, () => around + r() * scale);
+  const p: RefParams = { W: [], b: [], gamma: [], beta: [], bo: vec(s.output, 0.3) };
+  if (s.input.kind === "bags") p.E = vec(s.output * s.input.dim);
+  let width = refInputWidth(s);
+  for (const F of s.hidden) {
+    p.W.push(vec(width * F));
+    p.b.push(vec(F, 0.3));
+    p.gamma.push(vec(F, 0.5, 1));
+    p.beta.push(vec(F, 0.3));
+    width = F;
   }
+  if (s.projection) [p.Wp, p.bp] = [vec(width * s.projection), vec(s.projection, 0.3)];
+  if (!s.tied) p.O = vec(s.output * refOutputWidth(s));
   return p;
 }
 
-function checkAll(dims: number[], batchNorm: boolean, batch: RefBatch, seed: number) {
-  const p = params(dims, rand(seed));
-  const { grads } = lossAndGrads(p, dims, batchNorm, batch);
-  const f = () => lossAndGrads(p, dims, batchNorm, batch).loss;
-  for (let l = 0; l < dims.length - 1; l++) {
-    check(`W${l}`, p.W[l], grads.W[l], f);
-    check(`b${l}`, p.b[l], grads.b[l], f);
-    if (batchNorm && l < dims.length - 2) {
-      check(`gamma${l}`, p.gamma[l], grads.gamma[l], f);
-      check(`beta${l}`, p.beta[l], grads.beta[l], f);
-    }
-  }
+// Every parameter tensor of `p` by name (W0, b0, gamma0, …, E, Wp, bp, O, bo).
+function tensors(p: RefParams, batchNorm: boolean): [string, Float64Array | undefined][] {
+  const out: [string, Float64Array | undefined][] = [];
+  p.W.forEach((_, l) => {
+    out.push([`W${l}`, p.W[l]], [`b${l}`, p.b[l]]);
+    if (batchNorm) out.push([`gamma${l}`, p.gamma[l]], [`beta${l}`, p.beta[l]]);
+  });
+  out.push(["E", p.E], ["Wp", p.Wp], ["bp", p.bp], ["O", p.O], ["bo", p.bo]);
+  return out;
 }
 
-Deno.test("reference MLP gradients match finite differences for every tensor with BatchNorm", () => {
+// Finite differences on every tensor the shape has; returns the names checked.
+function checkNetwork(s: RefShape, batch: RefBatch, seed: number): string[] {
+  const p = params(s, rand(seed));
+  const { grads } = lossAndGrads(s, p, batch);
+  const f = () => lossAndGrads(s, p, batch).loss;
+  const analytic = new Map(tensors(grads, s.batchNorm));
+  const checked: string[] = [];
+  for (const [name, t] of tensors(p, s.batchNorm)) {
+    if (!t) continue;
+    const g = analytic.get(name);
+    assert.ok(g && g.length === t.length, `reference returns a gradient for ${name}`);
+    check(name, t, g, f);
+    checked.push(name);
+  }
+  return checked;
+}
+
+const SHAPE: RefShape = {
+  input: { kind: "dense", width: 5 },
+  hidden: [7, 6],
+  projection: 0,
+  output: 4,
+  tied: false,
+  batchNorm: true,
+  bnEps: 1e-5,
+};
+
+Deno.test("reference network gradients match finite differences: dense input, two BatchNorm layers, full softmax", () => {
   const r = rand(7);
-  const dims = [5, 7, 6, 4];
   const B = 5;
-  checkAll(dims, true, { B, x: Array.from({ length: B * 5 }, r), labels: [0, 3, 1, 2, 3] }, 11);
+  const names = checkNetwork(SHAPE, {
+    B,
+    x: Array.from({ length: B * 5 }, r),
+    labels: [0, 3, 1, 2, 3],
+  }, 11);
+  assert.deepEqual(names, [
+    "W0",
+    "b0",
+    "gamma0",
+    "beta0",
+    "W1",
+    "b1",
+    "gamma1",
+    "beta1",
+    "O",
+    "bo",
+  ]);
 });
 
-Deno.test("reference MLP gradients match finite differences without BatchNorm", () => {
+Deno.test("reference network gradients match finite differences without BatchNorm", () => {
   const r = rand(8);
-  const dims = [3, 9, 5];
-  checkAll(dims, false, { B: 3, x: Array.from({ length: 9 }, r), labels: [4, 0, 2] }, 12);
+  const s = { ...SHAPE, input: { kind: "dense" as const, width: 3 }, hidden: [9], output: 5 };
+  checkNetwork({ ...s, batchNorm: false }, {
+    B: 3,
+    x: Array.from({ length: 9 }, r),
+    labels: [4, 0, 2],
+  }, 12);
 });
 
-Deno.test("reference sparse-input MLP with a corrected candidate softmax matches finite differences", () => {
-  const dims = [11, 6, 9];
-  const batch: RefBatch = {
-    B: 3,
-    sparse: {
-      offsets: [0, 2, 5, 6],
-      indices: [1, 4, 4, 7, 10, 4],
-      values: [0.5, 1, 0.25, 0.75, 1, 2],
-    },
-    labels: [0, 2, 1],
-    candidates: [3, 8, 0, 3],
-    correction: [-0.5, 0.2, 0.1, -1],
+// Three histories × two bags over a 7-movie embedding; history 1's first bag is empty.
+const BAGS = {
+  offsets: [0, 2, 3, 3, 5, 7, 8],
+  indices: [1, 4, 4, 6, 0, 2, 5, 4],
+  values: [0.5, 0.5, 1, 0.75, 0.25, 0.6, 0.4, 1],
+};
+
+Deno.test("reference network gradients match finite differences: bags, tied output, projection, candidates with correction and mask", () => {
+  const s: RefShape = {
+    input: { kind: "bags", bags: 2, dim: 3 },
+    hidden: [5],
+    projection: 3,
+    output: 7,
+    tied: true,
+    batchNorm: true,
+    bnEps: 1e-5,
   };
-  checkAll(dims, true, batch, 13);
+  const names = checkNetwork(s, {
+    B: 3,
+    bags: BAGS,
+    labels: [0, 2, 1],
+    candidates: [6, 1, 3, 0],
+    correction: [-0.5, 0.2, 0.1, -1],
+    // Row 0 leaves out candidate 3 (movie 0), row 2 candidate 0 (movie 6).
+    mask: [0 * 4 + 3, 2 * 4 + 0],
+  }, 13);
+  assert.deepEqual(names, ["W0", "b0", "gamma0", "beta0", "E", "Wp", "bp", "bo"]);
+});
+
+Deno.test("reference network gradients match finite differences: bags, untied output table, no projection, full softmax", () => {
+  const s: RefShape = {
+    input: { kind: "bags", bags: 2, dim: 2 },
+    hidden: [5, 3],
+    projection: 0,
+    output: 7,
+    tied: false,
+    batchNorm: true,
+    bnEps: 1e-5,
+  };
+  const names = checkNetwork(s, { B: 3, bags: BAGS, labels: [6, 0, 3] }, 14);
+  assert.ok(names.includes("E") && names.includes("O") && !names.includes("Wp"));
+});
+
+Deno.test("reference network gradients match finite differences: tied without projection, dropout masks", () => {
+  const s: RefShape = {
+    input: { kind: "bags", bags: 2, dim: 3 },
+    hidden: [6, 3],
+    projection: 0,
+    output: 7,
+    tied: true,
+    batchNorm: true,
+    bnEps: 1e-5,
+  };
+  const keep = 1 / (1 - 0.25);
+  const dropoutMasks = [
+    [keep, 0, keep, keep, keep, 0, keep, keep, 0, keep, keep, keep, 0, keep, keep, keep, keep, 0],
+    [keep, keep, 0, keep, 0, keep, keep, keep, keep],
+  ];
+  checkNetwork(s, { B: 3, bags: BAGS, labels: [6, 0, 3], dropoutMasks }, 15);
+});
+
+Deno.test("a masked candidate gets probability 0 and passes no gradient to its table row in the reference network", () => {
+  const s: RefShape = {
+    input: { kind: "bags", bags: 2, dim: 3 },
+    hidden: [4],
+    projection: 3,
+    output: 7,
+    tied: true,
+    batchNorm: true,
+    bnEps: 1e-5,
+  };
+  const p = params(s, rand(16));
+  const batch: RefBatch = { B: 3, bags: BAGS, labels: [0, 1, 2], candidates: [5, 2, 6, 3] };
+  const masked = lossAndGrads(s, p, { ...batch, mask: [3] });
+  assert.equal(masked.probs[3], 0);
+  assert.ok(masked.probs.subarray(0, 3).reduce((a, b) => a + b, 0) > 1 - 1e-12);
+  // Row 0's probability mass is redistributed, so the loss changes.
+  assert.notEqual(masked.loss, lossAndGrads(s, p, batch).loss);
+  // Movie 3 is in no bag: masked in every row, its (tied) table row gets no gradient at all.
+  const row3 = (g: Float64Array) => Array.from(g.subarray(9, 12));
+  const everywhere = lossAndGrads(s, p, { ...batch, mask: [3, 7, 11] });
+  assert.deepEqual(row3(everywhere.grads.E!), [0, 0, 0]);
+  assert.ok(row3(lossAndGrads(s, p, batch).grads.E!).some((v) => v !== 0));
+});
+
+Deno.test("denseForwardRows reference backward (input, row-table and bias gradients) matches finite differences", () => {
+  const r = rand(17);
+  const [B, IN, OUT] = [3, 4, 5];
+  const x = Float64Array.from({ length: B * IN }, r);
+  const W = Float64Array.from({ length: OUT * IN }, r);
+  const b = Float64Array.from({ length: OUT }, r);
+  const w = Float64Array.from({ length: B * OUT }, r);
+  // f = Σ w ⊙ y, so dy = w.
+  const f = () => op.denseForwardRows(x, W, b, B, IN, OUT).reduce((s, y, i) => s + y * w[i], 0);
+  const g = op.denseBackwardRows(w, x, W, B, IN, OUT);
+  check("rows dx", x, g.dx, f);
+  check("rows dW", W, g.dW, f);
+  check("rows db", b, g.db, f);
+  check("denseBackwardBias", b, op.denseBackwardBias(w, B, OUT), f);
+  // Rows of W are the transpose of denseForward's IN×OUT weight.
+  const WT = Float64Array.from(
+    { length: IN * OUT },
+    (_, i) => W[(i % OUT) * IN + Math.floor(i / OUT)],
+  );
+  const dense = op.denseForward(x, WT, b, B, IN, OUT);
+  op.denseForwardRows(x, W, b, B, IN, OUT).forEach((y, i) =>
+    assert.ok(Math.abs(y - dense[i]) < 1e-12)
+  );
 });
 
 Deno.test("reference BatchNorm backward matches finite differences for its input", () => {

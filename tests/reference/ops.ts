@@ -1,6 +1,7 @@
 /** Plain float64 TypeScript reference of every kernel op (wasm/assembly), written for clarity, not speed. */
-// Shapes are row-major; W is IN×OUT as in the kernel. References: llm.c (dense, softmax CE),
-// Ioffe & Szegedy 2015 (BatchNorm), Kingma & Ba 2015 / Loshchilov & Hutter 2019 (Adam, AdamW).
+// Shapes are row-major; W is IN×OUT as in the kernel, OUT×IN for the *Rows ops (item tables).
+// References: llm.c (dense, softmax CE), Ioffe & Szegedy 2015 (BatchNorm), Kingma & Ba 2015 /
+// Loshchilov & Hutter 2019 (Adam, AdamW).
 
 type Vec = ArrayLike<number>;
 
@@ -38,6 +39,66 @@ export function denseBackward(dy: Vec, x: Vec, W: Vec, B: number, IN: number, OU
     }
   }
   return { dx, dW, db };
+}
+
+/** y[B×OUT] = x[B×IN]·Wᵀ + b[OUT] with W stored OUT×IN (row o is output o's fan-in, an item table). */
+export function denseForwardRows(
+  x: Vec,
+  W: Vec,
+  b: Vec | null,
+  B: number,
+  IN: number,
+  OUT: number,
+): Float64Array {
+  const y = new Float64Array(B * OUT);
+  for (let i = 0; i < B; i++) {
+    for (let o = 0; o < OUT; o++) {
+      let s = b ? b[o] : 0;
+      for (let k = 0; k < IN; k++) s += x[i * IN + k] * W[o * IN + k];
+      y[i * OUT + o] = s;
+    }
+  }
+  return y;
+}
+
+/** Backward of {@link denseForwardRows}: dx = dy·W, dW[OUT×IN] = dyᵀ·x, db = Σ_b dy. */
+export function denseBackwardRows(dy: Vec, x: Vec, W: Vec, B: number, IN: number, OUT: number) {
+  const dx = new Float64Array(B * IN), dW = new Float64Array(OUT * IN);
+  for (let i = 0; i < B; i++) {
+    for (let o = 0; o < OUT; o++) {
+      const g = dy[i * OUT + o];
+      for (let k = 0; k < IN; k++) {
+        dx[i * IN + k] += g * W[o * IN + k];
+        dW[o * IN + k] += g * x[i * IN + k];
+      }
+    }
+  }
+  return { dx, dW, db: denseBackwardBias(dy, B, OUT) };
+}
+
+/** The bias gradient of a dense layer: column sums db[OUT] = Σ_b dy[b, :] of dy[B×OUT]. */
+export function denseBackwardBias(dy: Vec, B: number, OUT: number): Float64Array {
+  const db = new Float64Array(OUT);
+  for (let i = 0; i < B; i++) for (let o = 0; o < OUT; o++) db[o] += dy[i * OUT + o];
+  return db;
+}
+
+/** out[R×L] = src[·×L][rows, :]. */
+export function gatherRows(src: Vec, rows: Vec, L: number): Float64Array {
+  const out = new Float64Array(rows.length * L);
+  for (let r = 0; r < rows.length; r++) {
+    for (let c = 0; c < L; c++) out[r * L + c] = src[rows[r] * L + c];
+  }
+  return out;
+}
+
+/** dst[rows[r], :] += src[r, :]; repeated rows accumulate. */
+export function scatterAddRows(dst: Vec, src: Vec, rows: Vec, L: number): Float64Array {
+  const out = Float64Array.from(dst);
+  for (let r = 0; r < rows.length; r++) {
+    for (let c = 0; c < L; c++) out[rows[r] * L + c] += src[r * L + c];
+  }
+  return out;
 }
 
 /** max(x, 0). */

@@ -125,7 +125,8 @@ export async function saveCheckpoint(
 
 // [input width, ...hidden, projection, output]: the shape, readable without the manifest.
 function headerDims(c: NetConfig): number[] {
-  const r = resolveConfig(c);
+  // The shape does not depend on training, and a grouped network only resolves inference-only.
+  const r = resolveConfig({ ...c, training: false });
   return [inputWidth(r), ...r.hidden, r.projection, r.output];
 }
 
@@ -216,7 +217,9 @@ export async function loadCheckpoint(
   > = {},
 ): Promise<{ net: Net; metadata: Record<string, unknown>; sha256: string }> {
   const ck = await readCheckpoint(bytes);
-  const net = Net.create(kernel, { ...ck.config, ...overrides });
+  // The manifest leaves `training` out: networks load trainable, except a grouped (folded) one.
+  const training = (ck.config.groups ?? 1) === 1;
+  const net = Net.create(kernel, { ...ck.config, training, ...overrides });
   for (const name of net.stateNames()) {
     const t = ck.tensors.get(name);
     const want = net.arena.length(name);

@@ -33,6 +33,13 @@ export interface NetConfig {
   output: number;
   /** The output table is the input embedding (needs bags input and K = dim). */
   tied?: boolean;
+  /**
+   * Independent sub-networks side by side (a folded ensemble, inference only): the embedding,
+   * every hidden layer and the projection split into `groups` equal column blocks, and each block
+   * only sees its own block of the layer before — block-diagonal products without the zeros.
+   * Widths given here are totals (default 1).
+   */
+  groups?: number;
   /** BatchNorm before each hidden ReLU (default true). */
   batchNorm?: boolean;
   /** Inverted-dropout probability on hidden activations in training (default 0). */
@@ -90,6 +97,7 @@ export function resolveConfig(c: NetConfig): ResolvedConfig {
     projection,
     output: c.output,
     tied: c.tied ?? false,
+    groups: c.groups ?? 1,
     batchNorm: c.batchNorm ?? true,
     dropout,
     batchSize: c.batchSize,
@@ -113,6 +121,16 @@ export function resolveConfig(c: NetConfig): ResolvedConfig {
     }
   }
   if (r.input.kind === "bags") positive("maxNnz", r.maxNnz);
+  positive("groups", r.groups);
+  if (r.groups > 1) {
+    const G = r.groups;
+    const widths = [r.input.kind === "bags" ? r.input.dim : 0, ...r.hidden, r.projection];
+    if (r.input.kind !== "bags" || r.training || widths.some((w) => w % G !== 0)) {
+      throw invalid(
+        `a network of ${G} groups must be inference-only with bags input and widths divisible by ${G}, got dim/hidden/projection ${widths}`,
+      );
+    }
+  }
   return r;
 }
 
@@ -133,10 +151,11 @@ export function outputWidth(c: Pick<ResolvedConfig, "projection" | "hidden">): n
 export function inferenceMacs(c: ResolvedConfig, nnz: number): number {
   let macs = c.input.kind === "bags" ? nnz * c.input.dim : 0;
   let width = inputWidth(c);
+  // A grouped layer is G blocks of (width/G) × (h/G): 1/G of the full product.
   for (const h of c.hidden) {
-    macs += width * h;
+    macs += (width * h) / c.groups;
     width = h;
   }
-  if (c.projection) macs += width * c.projection;
+  if (c.projection) macs += (width * c.projection) / c.groups;
   return macs + outputWidth(c) * c.output;
 }

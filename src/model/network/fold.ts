@@ -1,9 +1,10 @@
 /**
  * Folds M independently trained networks of one shape into ONE network whose logits are the
- * members' mean: embeddings side by side (E = [E₁ | … | E_M]), hidden layers side by side
- * (block-diagonal weights; BatchNorm is per unit so it carries over), and the 1/M of the mean
+ * members' mean: embeddings side by side (E = [E₁ | … | E_M]), hidden layers as M groups (each
+ * block sees only its member's inputs; BatchNorm is per unit so it carries over), and the 1/M of the mean
  * applied to the layer before the output table — the projection, or the last BatchNorm's scale
- * and shift, since ReLU(x/M) = ReLU(x)/M — so a tied table stays the embedding itself.
+ * and shift (the last dense layer without BatchNorm), since ReLU(x/M) = ReLU(x)/M — so a tied
+ * table stays the embedding itself.
  * Averaging logits of differently seeded models is the cheapest reliable accuracy gain
  * (Lakshminarayanan et al. 2017); folding keeps serving, checkpoints and the registry unchanged.
  */
@@ -27,6 +28,7 @@ export function foldedConfig(member: NetConfig, M: number): NetConfig {
     input: { kind: "bags", bags: c.input.bags, dim: M * c.input.dim },
     hidden: c.hidden.map((h) => h * M),
     projection: c.projection * M,
+    groups: M,
     dropout: 0,
     training: false,
     maxCandidates: 0,
@@ -43,7 +45,7 @@ export function foldMembers(
   if (M === 0) throw internal("an ensemble needs at least one member");
   const c = resolveConfig(members[0].config);
   if (c.input.kind !== "bags") throw internal("only bag-input networks are folded");
-  const { bags, dim: D } = c.input;
+  const D = c.input.dim;
   const V = c.output;
   const K = outputWidth(c);
   const net = Net.create(kernel, {
@@ -77,35 +79,23 @@ export function foldMembers(
       for (let j = 0; j < n; j++) out[m * n + j] = scale * t[j];
     }
   };
-  // Block-diagonal weights; for the first layer a member's rows are spread over the bags.
-  const blocks = (
-    name: string,
-    rowsIn: { groups: number; width: number },
-    cols: number,
-    scale = 1,
-  ) => {
+  // Grouped layers: member m's weights are block m, stored whole and in order.
+  const blocks = (name: string, scale = 1) => {
     const W = net.view(`p:${name}`);
-    W.fill(0);
-    const { groups, width } = rowsIn;
-    const outCols = M * cols;
+    const n = W.length / M;
     for (let m = 0; m < M; m++) {
       const w = get(m, `p:${name}`);
-      for (let g = 0; g < groups; g++) {
-        for (let i = 0; i < width; i++) {
-          const src = (g * width + i) * cols;
-          const dst = (g * M * width + m * width + i) * outCols + m * cols;
-          for (let j = 0; j < cols; j++) W[dst + j] = scale * w[src + j];
-        }
-      }
+      for (let j = 0; j < n; j++) W[m * n + j] = scale * w[j];
     }
   };
   side("E", D);
   const last = c.hidden.length - 1;
-  c.hidden.forEach((H, l) => {
-    const rowsIn = l === 0 ? { groups: bags, width: D } : { groups: 1, width: c.hidden[l - 1] };
-    blocks(`W${l}`, rowsIn, H);
+  c.hidden.forEach((_, l) => {
     const scale = l === last && !c.projection ? 1 / M : 1;
-    concat(`p:b${l}`);
+    // Without BatchNorm the 1/M goes into the last layer's weights and bias instead.
+    const linear = c.batchNorm ? 1 : scale;
+    blocks(`W${l}`, linear);
+    concat(`p:b${l}`, linear);
     if (c.batchNorm) {
       concat(`p:gamma${l}`, scale);
       concat(`p:beta${l}`, scale);
@@ -114,7 +104,7 @@ export function foldMembers(
     }
   });
   if (c.projection) {
-    blocks("Wp", { groups: 1, width: c.hidden[last] }, K, 1 / M);
+    blocks("Wp", 1 / M);
     concat("p:bp", 1 / M);
   }
   if (!c.tied) side("O", K);

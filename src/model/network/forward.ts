@@ -24,22 +24,17 @@ export function forwardPass(a: Arena, mode: Mode, options: Partial<CandidateOpti
   if (c.input.kind === "bags") bagSums(a, B);
   let inp = a.at("x");
   let width = inputWidth(c);
+  const layer = c.groups > 1 ? groupedDense : dense;
   c.hidden.forEach((F, l) => {
-    dense(a, { out: a.at(`z${l}`), inp, weight: a.at(`p:W${l}`), bias: a.at(`p:b${l}`) }, {
-      B,
-      IN: width,
-      OUT: F,
-    });
+    const t = { out: a.at(`z${l}`), inp, weight: a.at(`p:W${l}`), bias: a.at(`p:b${l}`) };
+    layer(a, t, { B, IN: width, OUT: F, first: l === 0 });
     inp = hiddenForward(a, { l, mode, B, F });
     width = F;
   });
   if (c.projection) {
     const out = a.at("u");
-    dense(a, { out, inp, weight: a.at("p:Wp"), bias: a.at("p:bp") }, {
-      B,
-      IN: width,
-      OUT: c.projection,
-    });
+    const t = { out, inp, weight: a.at("p:Wp"), bias: a.at("p:bp") };
+    layer(a, t, { B, IN: width, OUT: c.projection, first: false });
     inp = out;
   }
   if (options.candidates) return candidateHead(a, inp, options as CandidateOptions);
@@ -89,15 +84,49 @@ function bagSums(a: Arena, B: number): void {
   elementwise(a, "sparseBagForward", args, { work: a.current.nnz * dim, chunk: 8 * bags });
 }
 
-function dense(
-  a: Arena,
-  t: { out: number; inp: number; weight: number; bias: number },
-  s: { B: number; IN: number; OUT: number },
-): void {
+type Tensors = { out: number; inp: number; weight: number; bias: number };
+type Shape = { B: number; IN: number; OUT: number; first: boolean };
+
+function dense(a: Arena, t: Tensors, s: Shape): void {
+  const shape = { B: s.B, IN: s.IN, OUT: s.OUT };
   if (s.B === 1 && s.IN <= MAX_VEC_IN) {
     a.kernel.run("denseForwardVec", { ...t, IN: s.IN, OUT: s.OUT });
   } else {
-    product(a, "denseForward", { ...t, ...s }, s.B * s.IN * s.OUT);
+    product(a, "denseForward", { ...t, ...shape }, s.B * s.IN * s.OUT);
+  }
+}
+
+// gemm's init modes (wasm/assembly/gemm.ts).
+const INIT_ACC = 1;
+const INIT_BIAS = 2;
+
+// A block-diagonal layer of G groups: group g's outputs (columns g·OUT/G…) see only its own
+// inputs. Inputs of the first bag layer are bag-major (bag j, then group, then dim), so a group
+// reads one dim-wide slice per bag and accumulates over the bags.
+function groupedDense(a: Arena, t: Tensors, s: Shape): void {
+  const c = a.config;
+  const G = c.groups;
+  const [og, slices] = [s.OUT / G, s.first ? (c.input as { bags: number }).bags : 1];
+  const ig = s.IN / G / slices;
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < slices; j++) {
+      a.kernel.run("gemm", {
+        c: t.out + 4 * g * og,
+        ldc: s.OUT,
+        a: t.inp + 4 * (j * G * ig + g * ig),
+        sAi: s.IN,
+        sAp: 1,
+        b: t.weight + 4 * (g * slices * ig * og + j * ig * og),
+        sBk: og,
+        sBn: 1,
+        M: s.B,
+        K: ig,
+        n0: 0,
+        n1: og,
+        init: j === 0 ? INIT_BIAS : INIT_ACC,
+        bias: t.bias + 4 * g * og,
+      });
+    }
   }
 }
 

@@ -23,6 +23,8 @@ export function planNet(c: ResolvedConfig): Layout {
   const params: ParamSpec[] = [];
   const others: { name: string; length: number; kind?: TensorKind }[] = [];
   const C = c.training ? c.maxCandidates : 0;
+  // Grouped layers store G blocks of (in/G × out/G) weights, block g after block g − 1.
+  const G = c.groups;
   const add = (name: string, length: number, kind?: TensorKind) =>
     others.push({ name, length, kind });
 
@@ -41,7 +43,7 @@ export function planNet(c: ResolvedConfig): Layout {
   add("x", B * X);
   let width = X;
   c.hidden.forEach((F, l) => {
-    params.push({ name: `W${l}`, length: width * F, group: "decay" });
+    params.push({ name: `W${l}`, length: (width * F) / G, group: "decay" });
     params.push({ name: `b${l}`, length: F, group: "plain" });
     if (c.batchNorm) {
       params.push({ name: `gamma${l}`, length: F, group: "plain" });
@@ -56,7 +58,7 @@ export function planNet(c: ResolvedConfig): Layout {
     width = F;
   });
   if (c.projection) {
-    params.push({ name: "Wp", length: width * K, group: "decay" });
+    params.push({ name: "Wp", length: (width * K) / G, group: "decay" });
     params.push({ name: "bp", length: K, group: "plain" });
     add("u", B * K);
   }

@@ -1,8 +1,8 @@
 /** Tests of the popularity baseline, including the shared/EVALUATION.md reference numbers on ml-latest-small. */
 import assert from "node:assert/strict";
 import { splitInteractions } from "../../../src/features/split.ts";
-import { popularityCounts, popularityScorer } from "../../../src/model/baselines.ts";
-import { evaluateBoth } from "../../../src/model/ranking_metrics.ts";
+import { popularityCounts, popularityScorer } from "../../../src/model/evaluation/baselines.ts";
+import { evaluateBoth } from "../../../src/model/evaluation/ranking_metrics.ts";
 import { readMlLatestSmall } from "../features/ml_latest_small.ts";
 
 Deno.test("popularityCounts() counts train interactions only, by dense index", () => {

@@ -1,5 +1,5 @@
 /** Test helpers: seeded random arrays and a tiny allocator that copies arrays into kernel memory. */
-import type { Kernel } from "../../../src/model/kernel.ts";
+import type { Kernel } from "../../../src/model/kernel/kernel.ts";
 
 /** Seeded uniform draws in [-1, 1). */
 export function rand(seed: number): () => number {

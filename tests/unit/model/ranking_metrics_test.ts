@@ -6,7 +6,7 @@ import {
   rankOf,
   type Scorer,
   topK,
-} from "../../../src/model/ranking_metrics.ts";
+} from "../../../src/model/evaluation/ranking_metrics.ts";
 import { splitInteractions } from "../../../src/features/split.ts";
 import { ReelrankError } from "../../../src/errors.ts";
 

@@ -1,8 +1,14 @@
+/** The Recommender over a Net: batched ranking, exclusions and masks, item-to-item, open/close, load checks, FLOP. */
 import assert from "node:assert/strict";
 import { splitInteractions } from "../../../src/features/split.ts";
-import { Kernel } from "../../../src/model/kernel.ts";
+import { ReelrankError } from "../../../src/errors.ts";
+import { Kernel } from "../../../src/model/kernel/kernel.ts";
+import { saveCheckpoint } from "../../../src/model/network/checkpoint.ts";
+import { inferenceMacs } from "../../../src/model/network/config.ts";
 import { Recommender } from "../../../src/model/recommender.ts";
-import { trainRecommender } from "../../../src/model/train.ts";
+import { trainRecommender } from "../../../src/model/training/train.ts";
+import { maxNonZeros } from "../../../src/features/history_features.ts";
+import { assertClose } from "../../reference/compare.ts";
 import { sequenceInteractions } from "../../fixtures/sequences/generate.ts";
 import { SMALL_PARAMS } from "../../fixtures/sequences/params.ts";
 
@@ -71,4 +77,101 @@ Deno.test("similar() ranks what follows one movie, never the movie itself, and 4
   } finally {
     model.close();
   }
+});
+
+Deno.test("scoreInto() gives the same scores whether histories are scored in small chunks or one batch", async () => {
+  const { bytes } = await trained();
+  const [big, small] = [
+    await Recommender.open(bytes),
+    await Recommender.open(bytes, { batchSize: 4 }),
+  ];
+  try {
+    assert.equal(small.net.config.batchSize, 4);
+    const histories = Array.from(
+      { length: 11 },
+      (_, h) => Int32Array.from({ length: 1 + (h % 6) }, (_, i) => (h * 7 + i * 3) % big.size),
+    );
+    const [a, b] = [new Float32Array(11 * big.size), new Float32Array(11 * big.size)];
+    big.scoreInto(histories, a);
+    small.scoreInto(histories, b);
+    assertClose("4-history chunks vs one batch", b, a, { atol: 1e-4, rtol: 1e-4 });
+    assert.ok(a.every(Number.isFinite));
+  } finally {
+    big.close();
+    small.close();
+  }
+});
+
+Deno.test("recommend() for an empty or all-unknown history gives the cold-start ranking", async () => {
+  const { bytes } = await trained();
+  const model = await Recommender.open(bytes);
+  try {
+    const cold = model.recommend([], 5);
+    assert.equal(cold.length, 5);
+    assert.deepEqual(model.recommend([-1, -2], 5), cold);
+    assert.notDeepEqual(model.recommend([model.itemIds[0]], 5), cold);
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("maskOf() marks known movies only, by dense index", async () => {
+  const { bytes } = await trained();
+  const model = await Recommender.open(bytes);
+  try {
+    const ids = [model.itemIds[2], model.itemIds[5], -7];
+    const mask = model.maskOf(ids);
+    assert.equal(mask.length, model.size);
+    assert.deepEqual([...mask.keys()].filter((i) => mask[i] === 1), [2, 5]);
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("flopPerHistory() is twice the inference multiply-adds of a history's bag entries", async () => {
+  const { bytes } = await trained();
+  const model = await Recommender.open(bytes);
+  try {
+    const c = model.net.config;
+    const nnz = maxNonZeros(model.features, 50);
+    assert.equal(model.flopPerHistory(), 2 * inferenceMacs(c, nnz));
+    assert.ok(model.flopPerHistory(10) < model.flopPerHistory(50));
+    // The output layer alone is K · V multiply-adds.
+    const K = c.projection || c.hidden[c.hidden.length - 1];
+    assert.ok(model.flopPerHistory() > 2 * K * model.size);
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("Recommender.load() refuses a network checkpoint that is not a next-item model as CORRUPT", async () => {
+  const { bytes } = await trained();
+  const model = await Recommender.open(bytes);
+  try {
+    const plain = await saveCheckpoint(model.net, { metadata: { kind: "something-else" } });
+    await assert.rejects(
+      Recommender.open(plain),
+      (err: unknown) =>
+        err instanceof ReelrankError && err.code === "CORRUPT" &&
+        /not a reelrank next-item model \(manifest kind "something-else"\)/.test(err.message),
+    );
+    assert.throws(
+      () => new Recommender(model.net, { itemIds: [1, 2, 3], features: model.features }),
+      (err: unknown) =>
+        err instanceof ReelrankError && err.code === "CORRUPT" &&
+        new RegExp(`${model.size} outputs\\) do not match 3 items`).test(err.message),
+    );
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("close() releases an opened recommender's kernel and is idempotent", async () => {
+  const { bytes } = await trained();
+  const model = await Recommender.open(bytes, { threads: 2 });
+  assert.equal(model.net.kernel.threads, 2);
+  model.close();
+  model.close();
+  // Closing stops the workers; the main-thread instance still answers.
+  assert.equal(model.recommend([model.itemIds[0]], 3).length, 3);
 });
