@@ -1,6 +1,7 @@
 /** Movies, users, runs and the batch recommendations through app.request(). */
 import assert from "node:assert/strict";
 import { writeBatchRecommendations } from "../../../src/serving/batch.ts";
+import { SMALL_PARAMS } from "../../fixtures/sequences/params.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { withFixture } from "../../helpers/serving.ts";
 
@@ -68,7 +69,7 @@ dbTest(
       const page = await (await app.request("/api/v1/runs?limit=1&status=finished")).json();
       assert.equal(page.items.length, 1);
       const run = await (await app.request(`/api/v1/runs/${page.items[0].id}`)).json();
-      assert.equal(run.params.hidden, "64");
+      assert.equal(run.params.hidden, SMALL_PARAMS.hidden!.join(","));
       assert.equal(run.history.member1_val_ndcg10.length, 2);
       assert.equal((await app.request("/api/v1/runs/nope")).status, 404);
       const bad = await app.request("/api/v1/runs?pageToken=garbage");
