@@ -10,6 +10,7 @@ import { foldedConfig } from "../model/network/fold.ts";
 import { type BagBatch, type Batch, type CandidateOptions, Net } from "../model/network/net.ts";
 import { DEFAULT_PARAMS } from "../model/training/hyperparams.ts";
 import { networkConfig } from "../model/training/member.ts";
+import { Recommender } from "../model/recommender.ts";
 import { Prng } from "../random.ts";
 import { CsrBuilder, encodeHistory } from "../features/history_features.ts";
 import { inferenceMacs } from "../model/network/config.ts";
@@ -42,6 +43,9 @@ export interface KernelBenchResult {
   served_histories_per_s_b1: number;
   served_histories_per_s_b64: number;
   served_b64_peak_fraction: number;
+  /** Loading a version of the default shape: read bytes → sha256 → decode → kernel arena (ms). */
+  load_ms: number;
+  checkpoint_bytes: number;
   /** Dense reference MLP 128→256→256→4096, batch 256, full softmax. */
   dense_train_steps_per_s_1t: number;
   dense_train_steps_per_s: number;
@@ -109,10 +113,10 @@ function rate(seconds: number, run: (i: number) => void): { wall: number; cpu: n
   };
 }
 
-async function withKernel<T>(threads: number, f: (k: Kernel) => T): Promise<T> {
+async function withKernel<T>(threads: number, f: (k: Kernel) => T | Promise<T>): Promise<T> {
   const kernel = await Kernel.create({ threads });
   try {
-    return f(kernel);
+    return await f(kernel);
   } finally {
     kernel.close();
   }
@@ -183,6 +187,26 @@ export async function benchKernel(options: KernelBenchOptions = {}): Promise<Ker
     ];
   });
 
+  // A checkpoint of the default served shape, then the time Recommender.open() takes on it.
+  const { bytes, loadMs } = await withKernel(1, async (k) => {
+    const net = Net.create(k, { ...served, batchSize: 256, training: false });
+    const model = new Recommender(net, {
+      itemIds: Array.from({ length: BUNDLED_ITEMS }, (_, i) => i + 1),
+      features: p.features,
+    });
+    const bytes = await model.save({}, { tables: p.tables });
+    const file = await Deno.makeTempFile({ suffix: ".rrck" });
+    await Deno.writeFile(file, bytes);
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      (await Recommender.open(await Deno.readFile(file))).close();
+      best = Math.min(best, performance.now() - t0);
+    }
+    await Deno.remove(file);
+    return { bytes, loadMs: best };
+  });
+
   const denseBatches: Batch[] = Array.from({ length: 4 }, (_, i) => {
     const prng = new Prng(i);
     return {
@@ -208,6 +232,8 @@ export async function benchKernel(options: KernelBenchOptions = {}): Promise<Ker
     served_histories_per_s_b1: Math.round(b1),
     served_histories_per_s_b64: Math.round(b64),
     served_b64_peak_fraction: round((b64 * flop) / 1e9 / peak1, 3),
+    load_ms: round(loadMs),
+    checkpoint_bytes: bytes.length,
     dense_train_steps_per_s_1t: round(d1),
     dense_train_steps_per_s: round(dT),
     dense_train_peak_fraction_1t: round((d1 * g) / peak1, 3),

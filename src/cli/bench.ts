@@ -70,6 +70,8 @@ await runCli(HELP, async (argv, config) => {
     ["served histories/s, one at a time, 1 thread", r.served_histories_per_s_b1],
     ["served histories/s, 64 at a time, 1 thread", r.served_histories_per_s_b64],
     ["  fraction of the 1-thread peak", r.served_b64_peak_fraction],
+    [`checkpoint of the default shape, MB`, (r.checkpoint_bytes / 1e6).toFixed(2)],
+    ["loading it (read, sha256, decode, arena), ms", r.load_ms],
     ["dense MLP training steps/s, 1 thread", r.dense_train_steps_per_s_1t],
     [`dense MLP training steps/s, ${T} threads`, r.dense_train_steps_per_s],
     ["  fraction of peak, 1 thread", r.dense_train_peak_fraction_1t],

@@ -85,6 +85,7 @@ export class BatchBuilder {
   // Candidate position by movie (−1 = not a candidate this batch).
   readonly #position: Int32Array;
   readonly #drawn: Int32Array;
+  #mask = new Int32Array(4096);
 
   constructor(
     split: Split,
@@ -126,33 +127,49 @@ export class BatchBuilder {
     const inputs = csr.build();
     if (p.negatives === 0) return { batch: { ...inputs, labels: targets } };
 
+    // Candidates: the targets, then the drawn negatives, each movie once.
     const position = this.#position;
-    const cands: number[] = [];
+    const cands = new Int32Array(B + p.negatives);
+    let C = 0;
     const add = (i: number) => {
-      if (position[i] < 0) position[i] = cands.push(i) - 1;
+      if (position[i] < 0) {
+        position[i] = C;
+        cands[C++] = i;
+      }
     };
-    targets.forEach(add);
-    this.#negatives.draw(p.negatives, this.#drawn);
-    this.#drawn.forEach(add);
-    const C = cands.length;
-    const mask: number[] = [];
+    for (let r = 0; r < B; r++) add(targets[r]);
+    const drawn = this.#drawn;
+    this.#negatives.draw(p.negatives, drawn);
+    for (let j = 0; j < drawn.length; j++) add(drawn[j]);
+    let mask = this.#mask;
+    let n = 0;
     if (range.maskHistory ?? p.maskHistory) {
       for (let r = 0; r < B; r++) {
         const items = users[ex.users[start + r]].trainIndices;
         const length = ex.lengths[start + r];
+        if (n + length > mask.length) {
+          const grown = new Int32Array(Math.max(2 * mask.length, n + length));
+          grown.set(mask.subarray(0, n));
+          mask = this.#mask = grown;
+        }
         for (let j = 0; j < length; j++) {
           const at = position[items[j]];
-          if (at >= 0) mask.push(r * C + at);
+          if (at >= 0) mask[n++] = r * C + at;
         }
       }
     }
-    const labels = targets.map((t) => position[t]);
-    const candidates = Int32Array.from(cands);
-    const correction = Float32Array.from(candidates, (c) => -this.#negatives.logQ[c]);
-    for (const c of cands) position[c] = -1;
+    const labels = new Int32Array(B);
+    for (let r = 0; r < B; r++) labels[r] = position[targets[r]];
+    const candidates = cands.slice(0, C);
+    const correction = new Float32Array(C);
+    const logQ = this.#negatives.logQ;
+    for (let c = 0; c < C; c++) {
+      correction[c] = -logQ[candidates[c]];
+      position[candidates[c]] = -1;
+    }
     return {
       batch: { ...inputs, labels },
-      candidates: { candidates, correction, mask: Int32Array.from(mask) },
+      candidates: { candidates, correction, mask: mask.slice(0, n) },
     };
   }
 
