@@ -25,8 +25,11 @@ export interface Config {
     /** Requests per second; TMDB allows ~50, we stay well under. */
     rateLimit: number;
   };
+  /** `PORT` the API listens on (default 8000) and `HOST` (default 127.0.0.1). */
   port: number;
   host: string;
+  /** `REELRANK_ADMIN_TOKEN`: the bearer token of admin routes; unset → generated into `dataDir`. */
+  adminToken?: string;
   logLevel: LogLevel;
   /** Worker threads for the kernel (`REELRANK_THREADS`, default: the number of cores, at most 2). */
   threads: number;
@@ -91,7 +94,14 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     throw invalid(`TMDB_BASE_URL must be an http(s) URL, got "${tmdbBase}"`);
   }
   const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
-  const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY]
+  const adminToken = env.REELRANK_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(adminToken)) {
+    throw invalid(
+      `REELRANK_ADMIN_TOKEN must be 16 to 256 printable characters without spaces, got ${adminToken.length} characters; ` +
+        "unset it to have one generated",
+    );
+  }
+  const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY, adminToken]
     .filter((s): s is string => !!s && s.length >= 4);
   if (databaseUrl) {
     const password = /^postgres(?:ql)?:\/\/[^:/@]*:([^@]*)@/.exec(databaseUrl)?.[1];
@@ -118,6 +128,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     },
     port: positiveNumber(env, "PORT", 8000, true),
     host: env.HOST || "127.0.0.1",
+    adminToken,
     logLevel,
     threads: Math.min(positiveNumber(env, "REELRANK_THREADS", Math.min(cores, 2), true), 16),
     ci: env.CI === "true" || env.CI === "1",

@@ -1,46 +1,88 @@
-/** Opens what commands and services share: database, object store, tracking, registry, kernel. */
+/** The composition root: the one place that opens the stores and wires them, typed by their interfaces. */
 import type { Config } from "./config.ts";
 import type { Database } from "./db/types.ts";
 import { openDatabase } from "./db/open.ts";
+import { Kernel } from "./model/mod.ts";
+import type { ModelRegistry } from "./registry/store.ts";
+import { SqlModelRegistry } from "./registry/sql_store.ts";
 import type { ObjectStore } from "./storage/object_store.ts";
 import { openObjectStore } from "./storage/open.ts";
+import type { TrackingStore } from "./tracking/store.ts";
 import { SqlTrackingStore } from "./tracking/sql_store.ts";
-import { SqlModelRegistry } from "./registry/sql_store.ts";
-import { Kernel } from "./model/mod.ts";
 
-/** The registered model name reelrank trains and serves. */
-export const MODEL_NAME = "reelrank";
+// Kept for src/model/train_run.ts until it imports the name from the registry.
+export { MODEL_NAME } from "./registry/store.ts";
 
-/** Everything a command needs, opened once and closed together. */
+/** Everything a command or a server needs, opened once and closed together. */
 export interface Context {
   config: Config;
   db: Database;
   objects: ObjectStore;
-  tracking: SqlTrackingStore;
-  registry: SqlModelRegistry;
+  tracking: TrackingStore;
+  registry: ModelRegistry;
+  /** The clock every store stamps rows with. */
+  clock: () => Date;
   /** The WASM kernel, started on first use (its workers cost a little). */
   kernel(): Promise<Kernel>;
+  /** Frees the kernel if it was started (a server keeps no training arena); kernel() starts anew. */
+  releaseKernel(): Promise<void>;
+  /** Closes the kernel, the object store and the database, in that order. */
   close(): Promise<void>;
 }
 
-/** Opens the context for `config`; the caller must `close()` it. */
-export async function openContext(config: Config): Promise<Context> {
-  const db = await openDatabase(config);
-  const objects = openObjectStore(config);
+/** The object store alone, for commands that never touch the database (`snapshot list`). */
+export type StorageContext = Pick<Context, "config" | "objects" | "close">;
+
+/**
+ * Wires the stores over an open database and object store; `close()` closes both. Tests pass
+ * their own database (a fresh schema) and store; commands use {@link openContext}.
+ */
+export function createContext(
+  parts: { config: Config; db: Database; objects: ObjectStore },
+  options: { clock?: () => Date } = {},
+): Context {
+  const { config, db, objects } = parts;
+  const clock = options.clock ?? (() => new Date());
   let kernel: Promise<Kernel> | undefined;
   return {
     config,
     db,
     objects,
-    tracking: new SqlTrackingStore(db, { objects }),
-    registry: new SqlModelRegistry(db, { objects }),
+    clock,
+    tracking: new SqlTrackingStore(db, { objects, clock }),
+    registry: new SqlModelRegistry(db, { objects, clock }),
     kernel: () => kernel ??= Kernel.create({ threads: config.threads }),
+    async releaseKernel() {
+      const k = kernel;
+      kernel = undefined;
+      if (k) (await k).close();
+    },
     async close() {
-      if (kernel) (await kernel).close();
-      (objects as { close?: () => void }).close?.();
-      await db.close();
+      try {
+        if (kernel) (await kernel).close();
+        objects.close();
+      } finally {
+        await db.close();
+      }
     },
   };
+}
+
+/** Opens the database and the object store named by `config`; the caller must `close()` it. */
+export async function openContext(config: Config): Promise<Context> {
+  const objects = openObjectStore(config);
+  try {
+    return createContext({ config, db: await openDatabase(config), objects });
+  } catch (err) {
+    objects.close();
+    throw err;
+  }
+}
+
+/** Opens only the object store (no database, so no PGlite lock is taken). */
+export function openStorageContext(config: Config): StorageContext {
+  const objects = openObjectStore(config);
+  return { config, objects, close: () => Promise.resolve(objects.close()) };
 }
 
 /**

@@ -1,10 +1,12 @@
-/** `deno task bench kernel [--json] [--threads N] [--seconds S]`: kernel speed figures. */
+/** `deno task bench kernel | serve [--json] …`: kernel and serving speed figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
+import { serveBenchCommand } from "./bench_serve.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
+deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|local]
 
 Measures the WASM kernel on this machine: its SIMD peak (register-only relaxed fused multiply-adds,
 per thread and on N threads), the default recommender's training step and its served network
@@ -15,6 +17,18 @@ of the measured peak. Prints a table, or one JSON object with --json.
   --threads N   threads for the multi-threaded figures (default: REELRANK_THREADS / cores, max 2)
   --seconds S   seconds per measurement (default 1.5)
   --json        print one JSON object instead of the table
+
+serve starts the API on the stored data (ingesting the bundled MovieLens set and training the
+default model first when there is none) and drives it with wrk (Debian package wrk) at 64
+connections: GET /api/v1/users/{id}/recommendations over every user, POST
+/api/v1/recommendations with histories of 5-50 movies (always the model, no cache), GET /health
+as the ceiling, then scores the same histories in-process at the batch sizes the POSTs used.
+
+  --seconds S            seconds per wrk run (default 10 for serve)
+  --connections N        wrk connections (default 64)
+  --wrk-threads N        wrk threads (default 1: the other core serves)
+  --scorer worker|local  where the model runs: a worker (default) or the main thread
+  --max-batch N          micro-batch limit (default 64)
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -22,9 +36,16 @@ await runCli(HELP, async (argv, config) => {
     json: { type: "boolean" },
     threads: { type: "string" },
     seconds: { type: "string" },
+    connections: { type: "string" },
+    "wrk-threads": { type: "string" },
+    scorer: { type: "string" },
+    "max-batch": { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
-  if (target !== "kernel") throw new UsageError(`unknown benchmark "${target}", expected "kernel"`);
+  if (target === "serve") return await serveBenchCommand(values, config);
+  if (target !== "kernel") {
+    throw new UsageError(`unknown benchmark "${target}", expected "kernel" or "serve"`);
+  }
   const r = await benchKernel({
     threads: intFlag("threads", values.threads, config.threads),
     seconds: numFlag("seconds", values.seconds, 1.5),

@@ -1,8 +1,7 @@
 /** `deno task ingest`: load MovieLens, TMDB or virtual users, print the report, write a snapshot. */
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import type { Config } from "../config.ts";
-import { openDatabase } from "../db/open.ts";
-import { openObjectStore } from "../storage/open.ts";
+import { openContext } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { ingestTmdb } from "../data/ingest_tmdb.ts";
 import { ingestSynthetic } from "../data/ingest_synthetic.ts";
@@ -58,7 +57,8 @@ async function main(argv: string[], config: Config): Promise<void> {
   if (source === "movielens" && (values.users ?? values.seed) !== undefined) {
     throw new UsageError("--users and --seed apply to --source tmdb or synthetic");
   }
-  const db = await openDatabase(config);
+  const ctx = await openContext(config);
+  const db = ctx.db;
   try {
     let report: IngestReport;
     if (source === "movielens") {
@@ -79,12 +79,12 @@ async function main(argv: string[], config: Config): Promise<void> {
       });}
     const extra: string[] = [];
     if (!values["no-snapshot"]) {
-      const snap = await createSnapshot(db, openObjectStore(config), { ingestRunId: report.runId });
-      extra.push(`snapshot ${snap.id} written to ${openObjectStore(config).url}`);
+      const snap = await createSnapshot(db, ctx.objects, { ingestRunId: report.runId });
+      extra.push(`snapshot ${snap.id} written to ${ctx.objects.url}`);
     }
     console.log(formatReport(report, extra));
   } finally {
-    await db.close();
+    await ctx.close();
   }
 }
 

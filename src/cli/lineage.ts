@@ -1,5 +1,5 @@
 /** Lineage for a run: the code version (git commit) and the newest data snapshot. */
-import type { Sql } from "../db/types.ts";
+export { latestSnapshotId } from "../data/queries.ts";
 
 /** The current git commit, or "unknown" outside a checkout or without git. */
 export async function gitCommit(): Promise<string> {
@@ -14,12 +14,4 @@ export async function gitCommit(): Promise<string> {
   } catch {
     return "unknown";
   }
-}
-
-/** Id of the newest snapshot, if any. */
-export async function latestSnapshotId(db: Sql): Promise<string | undefined> {
-  const [row] = await db.query<{ id: string }>(
-    "SELECT id FROM snapshots ORDER BY created_at DESC, id DESC LIMIT 1",
-  );
-  return row?.id;
 }

@@ -1,9 +1,7 @@
 /** `deno task models list | promote VERSION | rollback [VERSION]`: the model registry from a terminal. */
 import type { Config } from "../config.ts";
-import { openDatabase } from "../db/open.ts";
-import { SqlModelRegistry } from "../registry/sql_store.ts";
-import type { AliasChange, ModelRegistry } from "../registry/store.ts";
-import { openObjectStore } from "../storage/open.ts";
+import { openContext } from "../context.ts";
+import { type AliasChange, MODEL_NAME, type ModelRegistry } from "../registry/store.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 
@@ -20,8 +18,6 @@ Options:
   --json               print JSON instead of a table
   -h, --help           show this help
 `;
-
-const DEFAULT_MODEL = "reelrank";
 
 function parseVersion(raw: string | undefined, command: string): number | undefined {
   if (raw === undefined) return undefined;
@@ -77,7 +73,7 @@ async function main(argv: string[], config: Config): Promise<void> {
     json: { type: "boolean" },
   });
   const [command, arg, ...extra] = positionals;
-  const model = values.model ?? DEFAULT_MODEL;
+  const model = values.model ?? MODEL_NAME;
   const json = values.json ?? false;
   if (!command) {
     throw new UsageError("missing command: expected list, promote VERSION or rollback [VERSION]");
@@ -93,14 +89,14 @@ async function main(argv: string[], config: Config): Promise<void> {
     throw new UsageError("promote needs a VERSION, e.g. models promote 3");
   }
 
-  const db = await openDatabase(config);
+  const ctx = await openContext(config);
   try {
-    const registry = new SqlModelRegistry(db, { objects: openObjectStore(config) });
+    const registry = ctx.registry;
     if (command === "list") await list(registry, model, json);
     else if (command === "promote") report(await registry.promote(model, version!), json);
     else report(await registry.rollback(model, { version }), json);
   } finally {
-    await db.close();
+    await ctx.close();
   }
 }
 

@@ -1,8 +1,6 @@
 /** `deno task runs list | show ID`: tracked training runs from a terminal. */
 import type { Config } from "../config.ts";
-import { openDatabase } from "../db/open.ts";
-import { openObjectStore } from "../storage/open.ts";
-import { SqlTrackingStore } from "../tracking/sql_store.ts";
+import { openContext } from "../context.ts";
 import type { MetricPoint, Run, RunStatus, TrackingStore } from "../tracking/store.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
@@ -159,14 +157,14 @@ async function main(argv: string[], config: Config): Promise<void> {
     throw new UsageError(`--status must be one of ${STATUSES.join(", ")}, got "${status}"`);
   }
 
-  const db = await openDatabase(config);
+  const ctx = await openContext(config);
   try {
-    const store = new SqlTrackingStore(db, { objects: openObjectStore(config) });
+    const store = ctx.tracking;
     if (command === "list") {
       await list(store, { limit, status, experiment: values.experiment, json });
     } else await show(store, arg!, json);
   } finally {
-    await db.close();
+    await ctx.close();
   }
 }
 

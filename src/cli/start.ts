@@ -1,19 +1,20 @@
 /**
  * `deno task start`: the whole loop on the embedded defaults — ingest the bundled MovieLens data
- * when the database is empty, train, evaluate, register with the promotion gate, then show the
- * metrics next to the popularity baseline and a few users' recommendations.
+ * when the database is empty, train, evaluate and register with the promotion gate when there is
+ * no production model yet (or with --retrain), then serve the API until Ctrl-C.
  */
 import type { Config } from "../config.ts";
 import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { formatReport } from "../data/ingest_report.ts";
-import { getMovies, getUserHistory } from "../data/queries.ts";
+import { countInteractions } from "../data/queries.ts";
 import { resolveParams, trainAndRegister } from "../model/mod.ts";
-import { loadModel } from "../serving/current_model.ts";
+import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
 import { createSnapshot } from "../snapshot/create.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
-import { formatEvaluation, formatMovies } from "./report.ts";
+import { formatEvaluation } from "./report.ts";
+import { serveUntilSignal } from "./serving.ts";
 import { progressReporter, TRAIN_FLAGS, trainParamsFromFlags } from "./train.ts";
 
 const HELP = `
@@ -22,7 +23,12 @@ deno task start — run reelrank's whole loop on this machine:
   2. train the recommender, tracked as a run (early stopping on validation NDCG@10)
   3. evaluate it and the popularity baseline with the same protocol
   4. register the model version; promote it only if it beats production on validation NDCG@10
-  5. print the metrics and a few users' recommendations
+  5. serve the REST API on PORT (default 8000) until Ctrl-C: /docs, /api/v1, /metrics
+
+Steps 2-4 run when no production model exists yet, or with --retrain; otherwise start serves the
+production model it finds (train a new version any time with \`deno task train\`).
+
+  --retrain   train a new version even though a production model exists
 
 Data lives in REELRANK_DATA_DIR (default ./.reelrank); set DATABASE_URL for PostgreSQL and
 OBJECT_STORE_URL (or S3_BUCKET) for S3. Training flags are those of \`deno task train --help\`.
@@ -31,7 +37,7 @@ OBJECT_STORE_URL (or S3_BUCKET) for S3. Training flags are those of \`deno task 
 const BUNDLED = new URL("../../data/ml-latest-small", import.meta.url).pathname;
 
 async function ensureData(ctx: Context): Promise<void> {
-  const [{ n }] = await ctx.db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM interactions");
+  const n = await countInteractions(ctx.db);
   if (n > 0) {
     console.log(`data: ${n} interactions already stored (run \`deno task ingest\` to add more)`);
     return;
@@ -42,25 +48,11 @@ async function ensureData(ctx: Context): Promise<void> {
   console.log(formatReport(report, [`snapshot ${snap.id} written to ${ctx.objects.url}`]));
 }
 
-async function showRecommendations(ctx: Context, users: number[]): Promise<void> {
-  const { model, version } = await loadModel(ctx);
-  console.log(`\nRecommendations from production model version ${version.version}:`);
-  for (const user of users) {
-    const history = await getUserHistory(ctx.db, user);
-    const recent = await getMovies(ctx.db, history.slice(-3).reverse());
-    const recs = model.recommend(history, 5);
-    const movies = await getMovies(ctx.db, recs.map((r) => r.movieId));
-    console.log(
-      `\nuser ${user} — ${history.length} watched, lately: ${
-        recent.map((m) => m.title).join("; ")
-      }`,
-    );
-    console.log(formatMovies(movies));
-  }
-}
-
 async function main(argv: string[], config: Config): Promise<void> {
-  const { values, positionals } = parseFlags(argv, TRAIN_FLAGS);
+  const { values, positionals } = parseFlags(argv, {
+    ...TRAIN_FLAGS,
+    retrain: { type: "boolean" },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const params = trainParamsFromFlags(values);
   const ctx = await openContext(config);
@@ -68,6 +60,23 @@ async function main(argv: string[], config: Config): Promise<void> {
     await ensureData(ctx);
     const reaped = await reapAbandonedRuns(ctx);
     if (reaped.length) console.log(`marked ${reaped.length} abandoned run(s) as failed`);
+    const production = await ctx.registry.getAlias(MODEL_NAME, PRODUCTION);
+    if (production && !values.retrain) {
+      console.log(
+        `model: production is version ${production.version}; serving it (--retrain trains a new one)`,
+      );
+    } else await train(ctx, params);
+    // The training kernel's arena is not needed to serve: the server opens its own per version.
+    await ctx.releaseKernel();
+    await serveUntilSignal(ctx, { port: config.port, host: config.host });
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function train(ctx: Context, params: ReturnType<typeof trainParamsFromFlags>): Promise<void> {
+  const config = ctx.config;
+  {
     console.log("\ntraining…");
     const resolved = resolveParams(params);
     const progress = progressReporter({
@@ -94,15 +103,6 @@ async function main(argv: string[], config: Config): Promise<void> {
       { name: "popularity", evaluation: result.popularity },
     ]));
     console.log(`\nmodel version ${result.version}: ${result.decision.reason}`);
-    const [first] = await ctx.db.query<{ ids: number[] }>(
-      "SELECT array_agg(user_id ORDER BY user_id) AS ids FROM (SELECT DISTINCT user_id FROM interactions ORDER BY user_id LIMIT 3) u",
-    );
-    await showRecommendations(ctx, first.ids ?? []);
-    console.log(
-      "\nNext: `deno task recommend --user ID`, `deno task evaluate`, `deno task models list`, `deno task runs list`.",
-    );
-  } finally {
-    await ctx.close();
   }
 }
 

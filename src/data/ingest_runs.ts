@@ -1,6 +1,9 @@
 /** Ingest run bookkeeping: a row per run, a heartbeat per committed batch, a final status and counts. */
 import type { Database, Sql } from "../db/types.ts";
+import { getLogger } from "../log.ts";
 import { type IngestReport, type TableCounts, tableTotals } from "./ingest_report.ts";
+
+const log = getLogger("data/ingest_runs");
 
 /** Where the rows of an ingest come from. */
 export type IngestSource = "movielens" | "tmdb" | "synthetic";
@@ -107,8 +110,16 @@ export async function runIngest(
     await finishIngestRun(db, runId, { status: "succeeded", counts: tables });
     return report;
   } catch (err) {
-    await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message })
-      .catch(() => {});
+    try {
+      await finishIngestRun(db, runId, { status: "failed", error: (err as Error).message });
+    } catch (recordErr) {
+      // The ingest error is what the caller must see; the bookkeeping failure is logged with it.
+      log.error("could not record the failed ingest run", {
+        run_id: runId,
+        error: recordErr,
+        cause: err,
+      });
+    }
     throw err;
   }
 }

@@ -46,9 +46,10 @@ export async function openMovieLensFolder(dir: string): Promise<MovieLensFolder>
   let stat: Deno.FileInfo;
   try {
     stat = await Deno.stat(dir);
-  } catch {
+  } catch (cause) {
     throw invalid(
       `MovieLens folder "${dir}" does not exist; pass --path with a folder holding ratings.csv and movies.csv`,
+      { cause },
     );
   }
   if (!stat.isDirectory) {

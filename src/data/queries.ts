@@ -101,3 +101,26 @@ export async function rawMovieIds(db: Sql): Promise<Map<number, number>> {
   );
   return new Map(rows.map((r) => [r.id, r.raw]));
 }
+
+/** How many interactions are stored. */
+export async function countInteractions(db: Sql): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM interactions");
+  return n;
+}
+
+/** The lowest user ids that have interactions, ascending. */
+export async function firstUserIds(db: Sql, options: { limit: number }): Promise<number[]> {
+  const rows = await db.query<{ user_id: number }>(
+    "SELECT DISTINCT user_id FROM interactions ORDER BY user_id LIMIT $1",
+    [options.limit],
+  );
+  return rows.map((r) => r.user_id);
+}
+
+/** Id of the newest snapshot, if any. */
+export async function latestSnapshotId(db: Sql): Promise<string | undefined> {
+  const [row] = await db.query<{ id: string }>(
+    "SELECT id FROM snapshots ORDER BY created_at DESC, id DESC LIMIT 1",
+  );
+  return row?.id;
+}

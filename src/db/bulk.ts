@@ -1,5 +1,5 @@
 /** Bulk insert: many rows per statement through `unnest` of typed arrays, the same SQL on both backends. */
-import { invalid } from "../errors.ts";
+import { internal } from "../errors.ts";
 import { formatArrayLiteral, formatElement } from "./pg_array.ts";
 import type { Sql } from "./types.ts";
 
@@ -24,7 +24,7 @@ export interface InsertRowsOptions {
 
 function ident(name: string, what: string): string {
   if (!IDENT.test(name)) {
-    throw invalid(`${what} "${name}" is not a plain lower-case SQL identifier`);
+    throw internal(`${what} "${name}" is not a plain lower-case SQL identifier`);
   }
   return `"${name}"`;
 }
@@ -53,12 +53,12 @@ export async function insertRows(
   opts: InsertRowsOptions,
 ): Promise<number> {
   const names = Object.keys(opts.columns);
-  if (names.length === 0) throw invalid(`insertRows(${table}) needs at least one column`);
+  if (names.length === 0) throw internal(`insertRows(${table}) needs at least one column`);
   const cols = names.map((n) => ident(n, "column name"));
   const types = names.map((n) => {
     const type = opts.columns[n].trim().toLowerCase();
     if (!TYPE.test(type.replace(/\[\]$/, ""))) {
-      throw invalid(`column type "${type}" for ${n} is not a SQL type name`);
+      throw internal(`column type "${type}" for ${n} is not a SQL type name`);
     }
     return type;
   });

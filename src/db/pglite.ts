@@ -67,6 +67,12 @@ export function wrapPglite(pg: PGlite, opts: { onClose?: () => Promise<void> } =
       await pg.exec(text, { onNotice: noNotice });
     },
     transaction: (fn) => pg.transaction((tx) => fn(wrapTx(tx))),
+    async listen(channel, onNotify) {
+      const stop = await pg.listen(channel, onNotify);
+      return async () => {
+        if (!pg.closed) await stop();
+      };
+    },
     close: opts.onClose ?? (() => pg.close()),
   };
 }

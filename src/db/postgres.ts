@@ -91,6 +91,11 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   return {
     kind: "postgres",
     ...sql,
+    async listen(channel, onNotify) {
+      // postgres.js keeps one dedicated connection for every listener and re-listens after a drop.
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
+    },
     async close() {
       await client.end({ timeout: 5 });
     },

@@ -18,6 +18,12 @@ export interface Sql {
 /** An open database. */
 export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
+  /**
+   * Subscribes to `NOTIFY channel` (sent by any process on PostgreSQL, by this one on PGlite).
+   * Resolves once the subscription is live, with the function that ends it. Notifications are
+   * hints: a listener must re-read the state it cares about, as one can be lost on a reconnect.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Closes the connection (and releases the data-folder lock for PGlite). */
   close(): Promise<void>;
 }

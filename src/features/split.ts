@@ -1,5 +1,5 @@
 /** The leave-last-two-out split of shared/EVALUATION.md: per-user train histories, validation and test items, the item universe. */
-import { invalid } from "../errors.ts";
+import { internal, invalid } from "../errors.ts";
 
 /** Interactions in column form: entry `k` says user `users[k]` watched movie `items[k]` at `timestamps[k]` (seconds). */
 export interface Interactions {
@@ -22,7 +22,7 @@ export class ItemUniverse {
   constructor(ids: Int32Array) {
     for (let k = 1; k < ids.length; k++) {
       if (ids[k] <= ids[k - 1]) {
-        throw invalid(
+        throw internal(
           `universe ids must be strictly ascending: ids[${k - 1}]=${ids[k - 1]}, ids[${k}]=${
             ids[k]
           }`,
@@ -47,7 +47,7 @@ export class ItemUniverse {
   /** Movie id at dense index `index`. */
   idAt(index: number): number {
     if (!(index >= 0 && index < this.ids.length)) {
-      throw invalid(
+      throw internal(
         `dense index ${index} is outside the universe, expected 0..${this.ids.length - 1}`,
       );
     }

@@ -2,7 +2,12 @@
 import { invalid, notFound } from "../errors.ts";
 import type { Sql } from "../db/types.ts";
 import { toChange, toVersion } from "./rows.ts";
-import type { AliasChange, AliasChangeKind, ModelVersion } from "./store.ts";
+import {
+  ALIAS_CHANNEL,
+  type AliasChange,
+  type AliasChangeKind,
+  type ModelVersion,
+} from "./store.ts";
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ALIAS = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -97,5 +102,7 @@ export async function moveAliases(
     );
     changes.push(toChange(row));
   }
+  // Sent on commit only, so listeners never see a move that was rolled back.
+  if (changes.length) await tx.query("SELECT pg_notify($1, $2)", [ALIAS_CHANNEL, model]);
   return changes;
 }

@@ -1,5 +1,14 @@
 /** The model-registry interface: registered models, numbered versions, aliases with history, promotion decisions. */
 
+/** The registered model name reelrank trains and serves. */
+export const MODEL_NAME = "reelrank";
+
+/**
+ * The NOTIFY channel an alias move announces itself on (payload: the model name), delivered when
+ * the moving transaction commits: servers re-read the alias and load the new version.
+ */
+export const ALIAS_CHANNEL = "reelrank_aliases";
+
 /** The alias serving reads; the promotion gate and rollback move it. */
 export const PRODUCTION = "production";
 /** The metric the gate compares unless told otherwise: validation NDCG@10 (shared/EVALUATION.md). */

@@ -1,7 +1,6 @@
 /** Loads a registered model version into the kernel, verified by sha256, ready to rank movies. */
 import type { Context } from "../context.ts";
-import { MODEL_NAME } from "../context.ts";
-import type { ModelVersion } from "../registry/store.ts";
+import { MODEL_NAME, type ModelVersion } from "../registry/store.ts";
 import { loadAliased } from "../registry/artifacts.ts";
 import { Recommender } from "../model/mod.ts";
 

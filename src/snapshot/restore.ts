@@ -17,8 +17,8 @@ async function readManifest(
   let manifest: SnapshotManifest;
   try {
     manifest = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw corrupt(`snapshot manifest ${key} is not valid JSON`);
+  } catch (cause) {
+    throw corrupt(`snapshot manifest ${key} is not valid JSON`, { cause });
   }
   if (manifest?.format !== "reelrank-snapshot/1") {
     throw corrupt(

@@ -3,6 +3,9 @@ import { createHash } from "node:crypto";
 import { invalid, notFound, ReelrankError } from "../errors.ts";
 import { TEMP_PREFIX, validateKey, validatePrefix } from "./keys.ts";
 import type { ObjectInfo, ObjectStore, PutResult } from "./object_store.ts";
+import { getLogger } from "../log.ts";
+
+const log = getLogger("storage/fs");
 
 function toStream(body: Uint8Array | ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   if (body instanceof ReadableStream) return body;
@@ -70,7 +73,14 @@ export class FsObjectStore implements ObjectStore {
       try {
         file.close();
       } catch { /* already closed */ }
-      await Deno.remove(tmp).catch(() => {});
+      await Deno.remove(tmp).catch((rmErr) => {
+        if (!(rmErr instanceof Deno.errors.NotFound)) {
+          log.warn("could not remove a temp file after a failed write", {
+            path: tmp,
+            error: rmErr,
+          });
+        }
+      });
       if (err instanceof Deno.errors.IsADirectory || err instanceof Deno.errors.NotADirectory) {
         throw new ReelrankError(
           "CONFLICT",
@@ -166,12 +176,15 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** Nothing to release: every operation opens and closes its own files. */
+  close(): void {}
+
   #mapMissing(err: unknown, key: string): unknown {
     if (
       err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory ||
       err instanceof Deno.errors.IsADirectory
     ) {
-      return notFound(`object "${key}" does not exist in ${this.url}`);
+      return notFound(`object "${key}" does not exist in ${this.url}`, { cause: err });
     }
     return err;
   }

@@ -38,4 +38,6 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectInfo[]>;
   /** Deletes an object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Releases connections (an S3 client's sockets); the store must not be used afterwards. */
+  close(): void;
 }

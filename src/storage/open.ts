@@ -20,9 +20,10 @@ export function openObjectStore(config: Pick<Config, "objectStoreUrl" | "s3">): 
     let path: string;
     try {
       path = decodeURIComponent(new URL(url).pathname);
-    } catch {
+    } catch (cause) {
       throw invalid(
         `OBJECT_STORE_URL "${url}" is not a valid file URL; expected file:///absolute/path`,
+        { cause },
       );
     }
     if (new URL(url).host !== "") {

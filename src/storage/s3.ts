@@ -15,6 +15,9 @@ import { createHash } from "node:crypto";
 import { invalid, notFound, ReelrankError } from "../errors.ts";
 import { validateKey, validatePrefix } from "./keys.ts";
 import type { ObjectInfo, ObjectStore, PutResult } from "./object_store.ts";
+import { getLogger } from "../log.ts";
+
+const log = getLogger("storage/s3");
 
 /** Connection settings; the same shape as `Config.s3`. */
 export interface S3Settings {
@@ -214,7 +217,12 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       await this.#client.send(
         new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key, UploadId }),
-      ).catch(() => {});
+      ).catch((abortErr) =>
+        log.warn("could not abort a failed multipart upload; the bucket may keep its parts", {
+          key,
+          error: abortErr,
+        })
+      );
       throw err;
     }
     return { key, size, sha256: hash.digest("hex") };
@@ -232,7 +240,9 @@ export class S3ObjectStore implements ObjectStore {
       return (out.Body as { transformToWebStream(): ReadableStream<Uint8Array> })
         .transformToWebStream();
     } catch (err) {
-      if (isMissing(err)) throw notFound(`object "${key}" does not exist in ${this.url}`);
+      if (isMissing(err)) {
+        throw notFound(`object "${key}" does not exist in ${this.url}`, { cause: err });
+      }
       return await this.#send(`get "${key}"`, () => Promise.reject(err));
     }
   }

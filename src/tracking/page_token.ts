@@ -39,8 +39,11 @@ export function decodePageToken(token: string, query: unknown): Cursor {
     const b64 = token.replace(/-/g, "+").replace(/_/g, "/");
     const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
     body = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
-  } catch {
-    throw invalid(`pageToken "${token.slice(0, 40)}" is not a token returned by a previous search`);
+  } catch (cause) {
+    throw invalid(
+      `pageToken "${token.slice(0, 40)}" is not a token returned by a previous search`,
+      { cause },
+    );
   }
   if (
     typeof body !== "object" || body === null || typeof body.id !== "string" ||

@@ -39,7 +39,9 @@ function context(db: Database, dir: string): Context & { closeKernel(): void } {
     objects,
     tracking: new SqlTrackingStore(db, { objects }),
     registry: new SqlModelRegistry(db, { objects }),
+    clock: () => new Date(),
     kernel: async () => kernel ??= await Kernel.create({ threads: 1 }),
+    releaseKernel: async () => {},
     close: async () => {},
     closeKernel: () => kernel?.close(),
   };

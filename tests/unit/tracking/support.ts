@@ -19,6 +19,8 @@ export class MemoryObjectStore implements ObjectStore {
   readonly url = "memory://test";
   readonly objects = new Map<string, { bytes: Uint8Array; at: Date }>();
 
+  close(): void {}
+
   async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<PutResult> {
     const bytes = body instanceof Uint8Array
       ? body.slice()

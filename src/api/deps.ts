@@ -1,0 +1,21 @@
+/** Everything the app uses, passed to createApp(): no module-level singletons. */
+import type { Sql } from "../db/types.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { ModelRegistry } from "../registry/store.ts";
+import type { Serving } from "../serving/serving.ts";
+import type { TrackingStore } from "../tracking/store.ts";
+
+/** The app's dependencies. */
+export interface AppDeps {
+  /** Movie search, user summaries, events, batch reads and the readiness probe. */
+  db: Sql;
+  registry: ModelRegistry;
+  tracking: TrackingStore;
+  serving: Pick<Serving, "recommendations" | "problem" | "watcher" | "catalog" | "version">;
+  metrics: Metrics;
+  /** The bearer token admin routes require. */
+  adminToken: string;
+  clock: () => Date;
+  /** Largest request body accepted (default 256 KiB). */
+  bodyLimitBytes?: number;
+}

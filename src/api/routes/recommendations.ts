@@ -1,0 +1,93 @@
+/** /recommendations: a visitor's history ranked on the spot, and the newest batch for every user. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { unavailable } from "../../errors.ts";
+import { latestBatch } from "../../serving/batch.ts";
+import type { AppDeps } from "../deps.ts";
+import { router } from "../router.ts";
+import { Answer, errors, Item, json, K } from "../schemas/common.ts";
+
+const MovieId = z.int().positive();
+
+const VisitorBody = z.object({
+  history: z.array(MovieId).max(1000).openapi({
+    description: "movie ids, oldest first (at most 1,000)",
+    example: [1, 260, 1196],
+  }),
+  k: z.int().min(1).max(100).default(10),
+  genre: z.string().min(1).max(64).optional(),
+  exclude: z.array(MovieId).max(1000).optional(),
+}).openapi("VisitorRequest");
+
+const VisitorAnswer = Answer.extend({
+  unknownIds: z.array(z.int()).openapi({
+    description: "history ids the ranking does not know (ignored)",
+  }),
+}).openapi("VisitorRecommendations");
+
+const LatestQuery = z.object({
+  k: K,
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.coerce.number().int().min(0).optional().openapi({
+    description: "nextCursor of the previous page",
+  }),
+});
+
+const Latest = z.object({
+  modelVersion: z.int(),
+  createdAt: z.string().openapi({ format: "date-time" }),
+  users: z.array(z.object({ userId: z.int(), items: z.array(Item) })),
+  nextCursor: z.int().nullable(),
+}).openapi("LatestBatchRecommendations");
+
+/** The recommendations resource. */
+export function recommendationsRoutes(deps: AppDeps) {
+  return router()
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/recommendations",
+        tags: ["recommendations"],
+        summary: "Top-k for a visitor's history (no account)",
+        description:
+          "Always runs the model (no cache); unknown movie ids are reported, not an error.",
+        request: {
+          body: { required: true, content: { "application/json": { schema: VisitorBody } } },
+        },
+        responses: { 200: json(VisitorAnswer, "The recommendations"), ...errors(400, 413) },
+      }),
+      async (c) => {
+        const b = c.req.valid("json");
+        const answer = await deps.serving.recommendations.forHistory(b.history, b);
+        return c.json(answer, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/recommendations/latest",
+        tags: ["recommendations"],
+        summary: "The newest batch recommendations, a page of users at a time",
+        request: { query: LatestQuery },
+        responses: { 200: json(Latest, "One page of the newest batch"), ...errors(400, 503) },
+      }),
+      async (c) => {
+        const q = c.req.valid("query");
+        const batch = await latestBatch(deps.db, { k: q.k, limit: q.limit, afterUser: q.cursor });
+        if (!batch) throw unavailable("no batch recommendations have been written yet");
+        const catalog = deps.serving.catalog();
+        const users = batch.users.map((u) => ({
+          userId: u.userId,
+          items: u.items.flatMap((s) => {
+            const m = catalog.get(s.movieId);
+            return m ? [{ ...m, score: s.score }] : [];
+          }),
+        }));
+        return c.json({
+          modelVersion: batch.version,
+          createdAt: batch.createdAt.toISOString(),
+          users,
+          nextCursor: batch.more ? users.at(-1)!.userId : null,
+        }, 200);
+      },
+    );
+}

@@ -1,0 +1,73 @@
+/** Starts the HTTP server: serving core, app and Deno.serve wired on one context; stops them in order. */
+import type { Context } from "../context.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import type { OpenScorer } from "../serving/scorer.ts";
+import { type Serving, startServing } from "../serving/serving.ts";
+import { createApp } from "./app.ts";
+
+/** A listening server. */
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  serving: Serving;
+  metrics: Metrics;
+  /** Stops accepting requests, lets in-flight ones finish, then frees the model. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** 0 picks a free port (tests, the benchmark). */
+  port: number;
+  host: string;
+  adminToken: string;
+  openScorer?: OpenScorer;
+  maxBatch?: number;
+  pollMs?: number;
+}
+
+/** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
+export async function startServer(
+  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock">,
+  options: ServerOptions,
+): Promise<RunningServer> {
+  const metrics = createMetrics();
+  const serving = await startServing(ctx, {
+    metrics,
+    clock: ctx.clock,
+    openScorer: options.openScorer,
+    maxBatch: options.maxBatch,
+    pollMs: options.pollMs,
+  });
+  const app = createApp({
+    db: ctx.db,
+    registry: ctx.registry,
+    tracking: ctx.tracking,
+    serving,
+    metrics,
+    adminToken: options.adminToken,
+    clock: ctx.clock,
+  });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { port: options.port, hostname: options.host, onListen: () => {} },
+      app.fetch,
+    );
+  } catch (err) {
+    await serving.close();
+    throw err;
+  }
+  const host = server.addr.hostname.includes(":")
+    ? `[${server.addr.hostname}]`
+    : server.addr.hostname;
+  return {
+    url: `http://${host}:${server.addr.port}`,
+    serving,
+    metrics,
+    async shutdown() {
+      await server.shutdown();
+      await serving.close();
+    },
+  };
+}

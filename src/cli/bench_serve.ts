@@ -1,0 +1,73 @@
+/** `deno task bench serve`: data and a production model in place, then the serving benchmark's figures. */
+import { benchServe } from "../bench/serve.ts";
+import { haveWrk } from "../bench/wrk.ts";
+import type { Config } from "../config.ts";
+import { openContext, reapAbandonedRuns } from "../context.ts";
+import { ingestMovieLens } from "../data/ingest_movielens.ts";
+import { countInteractions } from "../data/queries.ts";
+import { trainAndRegister } from "../model/mod.ts";
+import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
+import { intFlag, numFlag, UsageError } from "./args.ts";
+import { formatTable } from "./table.ts";
+
+const BUNDLED = new URL("../../data/ml-latest-small", import.meta.url).pathname;
+
+/** Runs the serving benchmark with the parsed flags. */
+export async function serveBenchCommand(
+  values: Record<string, string | boolean | undefined>,
+  config: Config,
+): Promise<void> {
+  const s = (k: string) => values[k] as string | undefined;
+  const scorer = s("scorer") ?? "worker";
+  if (scorer !== "worker" && scorer !== "local") {
+    throw new UsageError(`--scorer must be worker or local, got "${scorer}"`);
+  }
+  if (!(await haveWrk())) {
+    console.log(
+      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
+    );
+    return;
+  }
+  const json = values.json === true;
+  const say = json ? () => {} : (line: string) => console.log(line);
+  const ctx = await openContext(config);
+  try {
+    if ((await countInteractions(ctx.db)) === 0) {
+      say("no data stored: ingesting the bundled MovieLens ml-latest-small…");
+      await ingestMovieLens(ctx.db, { path: BUNDLED });
+    }
+    if (!(await ctx.registry.getAlias(MODEL_NAME, PRODUCTION))) {
+      say("no production model: training the default one first…");
+      await reapAbandonedRuns(ctx);
+      await trainAndRegister(ctx, {});
+      await ctx.releaseKernel();
+    }
+    const r = await benchServe(ctx, {
+      seconds: numFlag("seconds", s("seconds"), 10),
+      connections: intFlag("connections", s("connections"), 64),
+      wrkThreads: intFlag("wrk-threads", s("wrk-threads"), 1),
+      maxBatch: intFlag("max-batch", s("max-batch"), 64),
+      scorer,
+      log: say,
+    });
+    if (json) {
+      console.log(JSON.stringify(r));
+      return;
+    }
+    console.log(formatTable(["measurement", "req/s", "p50 ms", "p99 ms"], [
+      ["(1) GET users/{id}/recommendations", r.rps, r.p50_ms, r.p99_ms],
+      ["(2) POST recommendations (model, no cache)", r.infer_rps, r.infer_p50_ms, r.infer_p99_ms],
+      ["(3) GET /health (ceiling)", r.ceiling_rps, r.ceiling_p50_ms, r.ceiling_p99_ms],
+      [`(4) in-process histories/s at batch ${r.mean_batch}`, r.capacity_per_s, null, null],
+    ]));
+    console.log(
+      `\nratio (1)/(3) = ${r.ratio} (goal ≥ 0.5); infer_ratio (2)/(4) = ${r.infer_ratio} ` +
+        `(goal ≥ 0.5, with p99 ≤ 10 ms); model version ${r.model_version}, scorer ${r.scorer}, ` +
+        `${r.connections} connections, ${r.seconds} s per run${
+          r.errors ? `, ${r.errors} errors` : ""
+        }`,
+    );
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,58 @@
+/** A scorer on this thread: the Recommender in its own kernel, genre masks built once per genre. */
+import { Recommender, type RecommendRequest, type Scored } from "../model/mod.ts";
+import type { ModelScorer, RankRequest, ScorerOptions } from "./scorer.ts";
+
+/** Ranks requests with a recommender, turning genres into allow masks (cached per genre). */
+export class MaskedRanker {
+  readonly #model: Recommender;
+  readonly #genres: Record<string, number[]>;
+  readonly #masks = new Map<string, Uint8Array>();
+
+  constructor(model: Recommender, genres: Record<string, number[]>) {
+    this.#model = model;
+    this.#genres = genres;
+  }
+
+  #mask(genre: string): Uint8Array {
+    let m = this.#masks.get(genre);
+    if (!m) this.#masks.set(genre, m = this.#model.maskOf(this.#genres[genre] ?? []));
+    return m;
+  }
+
+  #request(r: RankRequest): RecommendRequest {
+    return {
+      history: r.history,
+      k: r.k,
+      exclude: r.exclude,
+      allow: r.genre === undefined ? undefined : this.#mask(r.genre),
+    };
+  }
+
+  rank(requests: readonly RankRequest[]): Scored[][] {
+    return this.#model.recommendMany(requests.map((r) => this.#request(r)));
+  }
+
+  similar(
+    movieId: number,
+    k: number,
+    options: { genre?: string; exclude?: readonly number[] } = {},
+  ): Scored[] {
+    const { exclude, allow } = this.#request({ history: [], k, ...options });
+    return this.#model.similar(movieId, k, { exclude, allow });
+  }
+}
+
+/** Opens `bytes` in a kernel of its own on this thread: scoring blocks the event loop. */
+export async function openLocalScorer(
+  bytes: Uint8Array,
+  options: ScorerOptions,
+): Promise<ModelScorer> {
+  const model = await Recommender.open(bytes, { threads: options.threads ?? 1 });
+  const ranker = new MaskedRanker(model, options.genres);
+  return {
+    itemIds: model.itemIds,
+    rank: (requests) => Promise.resolve().then(() => ranker.rank(requests)),
+    similar: (movieId, k, opts) => Promise.resolve().then(() => ranker.similar(movieId, k, opts)),
+    close: () => Promise.resolve(model.close()),
+  };
+}

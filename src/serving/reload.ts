@@ -1,0 +1,121 @@
+/**
+ * Follows the `production` alias: a NOTIFY from any process (or this one, on PGlite) and a short
+ * poll both trigger a check; a version that fails to load is logged and counted, and the model
+ * in service stays. A failed version is tried again only after `retryMs`.
+ */
+import type { Database } from "../db/types.ts";
+import { getLogger } from "../log.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { ALIAS_CHANNEL, MODEL_NAME, type ModelRegistry, PRODUCTION } from "../registry/store.ts";
+import type { ModelHolder } from "./model_holder.ts";
+
+const log = getLogger("serving/reload");
+
+/** Options of {@link ProductionWatcher}. */
+export interface WatcherOptions {
+  registry: ModelRegistry;
+  db: Pick<Database, "listen">;
+  metrics: Metrics;
+  clock: () => Date;
+  /** Poll period, in case a notification is lost (default 5 s; 0 turns polling off). */
+  pollMs?: number;
+  /** Wait before trying a version that failed again (default 60 s). */
+  retryMs?: number;
+}
+
+/** What the last check found. */
+export type CheckOutcome = "unchanged" | "switched" | "failed" | "no-production" | "skipped";
+
+/** Keeps a {@link ModelHolder} on the production version. */
+export class ProductionWatcher {
+  readonly #holder: ModelHolder;
+  readonly #o: WatcherOptions;
+  #failed = new Map<number, number>();
+  #running: Promise<CheckOutcome> | null = null;
+  #again = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  /** Why no model is in service, for /ready; null once one is. */
+  lastProblem: string | null = "no model loaded yet";
+
+  constructor(holder: ModelHolder, options: WatcherOptions) {
+    this.#holder = holder;
+    this.#o = options;
+  }
+
+  /** Loads production now, then follows the alias until {@link stop}. */
+  async start(): Promise<CheckOutcome> {
+    try {
+      this.#unlisten = await this.#o.db.listen(ALIAS_CHANNEL, (model) => {
+        if (model === MODEL_NAME) void this.check();
+      });
+    } catch (err) {
+      log.warn("cannot LISTEN for alias moves; following them by polling only", { error: err });
+    }
+    const pollMs = this.#o.pollMs ?? 5_000;
+    if (pollMs > 0) this.#timer = setInterval(() => void this.check(), pollMs);
+    return await this.check();
+  }
+
+  /** Compares the alias with the model in service and switches when they differ (one check at a time). */
+  check(): Promise<CheckOutcome> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#check().finally(() => {
+      this.#running = null;
+      if (this.#again) {
+        this.#again = false;
+        void this.check();
+      }
+    });
+    return this.#running;
+  }
+
+  async #check(): Promise<CheckOutcome> {
+    let target;
+    try {
+      target = await this.#o.registry.getAlias(MODEL_NAME, PRODUCTION);
+    } catch (err) {
+      log.warn("could not read the production alias", { error: err });
+      return "skipped";
+    }
+    const current = this.#holder.current?.version.version;
+    if (!target) {
+      if (current === undefined) this.lastProblem = "no production model: train one first";
+      return "no-production";
+    }
+    if (target.version === current) return "unchanged";
+    const failedAt = this.#failed.get(target.version);
+    const now = this.#o.clock().getTime();
+    if (failedAt !== undefined && now - failedAt < (this.#o.retryMs ?? 60_000)) return "skipped";
+    try {
+      await this.#holder.load(target.version);
+      this.#failed.delete(target.version);
+      this.lastProblem = null;
+      return "switched";
+    } catch (err) {
+      this.#failed.set(target.version, now);
+      const code = (err as { code?: string }).code ?? "UNKNOWN";
+      this.#o.metrics.modelLoadFailures.inc({ reason: code });
+      log.error("could not load the production model; the previous one keeps serving", {
+        version: target.version,
+        serving: current ?? null,
+        error: err,
+        cause: (err as Error).cause,
+      });
+      if (current === undefined) {
+        this.lastProblem = `production version ${target.version} failed to load (${code})`;
+      }
+      return "failed";
+    }
+  }
+
+  /** Stops listening and polling; waits for a check in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#unlisten?.();
+    await this.#running;
+  }
+}

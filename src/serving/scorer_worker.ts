@@ -1,0 +1,39 @@
+/** Worker entry: holds one model version and answers rank/similar messages (see worker_scorer.ts). */
+/// <reference lib="deno.worker" />
+import { errorToData } from "../errors.ts";
+import { Recommender } from "../model/mod.ts";
+import { MaskedRanker } from "./local_scorer.ts";
+import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
+
+let model: Recommender | undefined;
+let ranker: MaskedRanker | undefined;
+
+function reply(msg: WorkerReply): void {
+  self.postMessage(msg);
+}
+
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  const msg = event.data;
+  try {
+    if (msg.op === "open") {
+      model = await Recommender.open(new Uint8Array(msg.bytes), { threads: msg.threads });
+      ranker = new MaskedRanker(model, msg.genres);
+      reply({ id: msg.id, op: "opened", itemIds: model.itemIds });
+    } else if (msg.op === "rank") {
+      reply({ id: msg.id, op: "ranked", results: ranker!.rank(msg.requests) });
+    } else if (msg.op === "similar") {
+      reply({
+        id: msg.id,
+        op: "ranked",
+        results: [ranker!.similar(msg.movieId, msg.k, msg.options)],
+      });
+    } else if (msg.op === "close") {
+      model?.close();
+      model = ranker = undefined;
+      reply({ id: msg.id, op: "closed" });
+      self.close();
+    }
+  } catch (err) {
+    reply({ id: msg.id, op: "error", error: errorToData(err) });
+  }
+};

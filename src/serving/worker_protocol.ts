@@ -1,0 +1,30 @@
+/** Messages between the main thread and the scorer worker (structured-clone safe). */
+import type { ErrorData } from "../errors.ts";
+import type { Scored } from "../model/mod.ts";
+import type { RankRequest } from "./scorer.ts";
+
+/** Main thread → worker. */
+export type WorkerRequest =
+  | {
+    id: number;
+    op: "open";
+    bytes: ArrayBuffer;
+    genres: Record<string, number[]>;
+    threads: number;
+  }
+  | { id: number; op: "rank"; requests: RankRequest[] }
+  | {
+    id: number;
+    op: "similar";
+    movieId: number;
+    k: number;
+    options: { genre?: string; exclude?: readonly number[] };
+  }
+  | { id: number; op: "close" };
+
+/** Worker → main thread; `id` echoes the request's. */
+export type WorkerReply =
+  | { id: number; op: "opened"; itemIds: Int32Array }
+  | { id: number; op: "ranked"; results: Scored[][] }
+  | { id: number; op: "closed" }
+  | { id: number; op: "error"; error: ErrorData };

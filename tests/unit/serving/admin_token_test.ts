@@ -1,0 +1,35 @@
+/** The admin token: the environment's, else generated once into the data folder with mode 0600. */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../../src/config.ts";
+import { tokenMatches } from "../../../src/api/middleware/admin_auth.ts";
+import { ensureAdminToken } from "../../../src/serving/admin_token.ts";
+
+Deno.test("ensureAdminToken() generates a token once, owner-only, and reuses it afterwards", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const first = await ensureAdminToken({ dataDir });
+    assert.equal(first.source, "generated");
+    assert.ok(first.token.length >= 40);
+    assert.equal((await Deno.stat(first.path!)).mode! & 0o777, 0o600);
+    const second = await ensureAdminToken({ dataDir });
+    assert.deepEqual([second.source, second.token], ["file", first.token]);
+    const env = await ensureAdminToken({ dataDir, adminToken: "from-the-environment-123" });
+    assert.deepEqual([env.source, env.token], ["environment", "from-the-environment-123"]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("REELRANK_ADMIN_TOKEN must be long enough and is scrubbed from logs", () => {
+  assert.throws(() => loadConfig({ REELRANK_ADMIN_TOKEN: "short" }), /REELRANK_ADMIN_TOKEN.*16/);
+  const config = loadConfig({ REELRANK_ADMIN_TOKEN: "a-long-enough-admin-token" });
+  assert.equal(config.adminToken, "a-long-enough-admin-token");
+  assert.ok(config.secrets.includes("a-long-enough-admin-token"));
+});
+
+Deno.test("tokenMatches() accepts only the exact token, whatever the lengths", () => {
+  assert.equal(tokenMatches("abcdefghijklmnop", "abcdefghijklmnop"), true);
+  assert.equal(tokenMatches("abcdefghijklmnoq", "abcdefghijklmnop"), false);
+  assert.equal(tokenMatches("abc", "abcdefghijklmnop"), false);
+  assert.equal(tokenMatches("", "abcdefghijklmnop"), false);
+});
