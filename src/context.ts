@@ -10,9 +10,6 @@ import { openObjectStore } from "./storage/open.ts";
 import type { TrackingStore } from "./tracking/store.ts";
 import { SqlTrackingStore } from "./tracking/sql_store.ts";
 
-// Kept for src/model/train_run.ts until it imports the name from the registry.
-export { MODEL_NAME } from "./registry/store.ts";
-
 /** Everything a command or a server needs, opened once and closed together. */
 export interface Context {
   config: Config;

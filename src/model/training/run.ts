@@ -4,7 +4,7 @@
  * promotion gate. `deno task train`, `deno task start` and the pipeline all call this.
  */
 import type { Context } from "../../context.ts";
-import { MODEL_NAME } from "../../context.ts";
+import { MODEL_NAME } from "../../registry/store.ts";
 import { loadInteractions } from "../../data/queries.ts";
 import { invalid } from "../../errors.ts";
 import { type Split, splitInteractions } from "../../features/split.ts";
