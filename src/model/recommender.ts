@@ -15,6 +15,7 @@ import { Kernel } from "./kernel/kernel.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs } from "./network/config.ts";
 import { Net } from "./network/net.ts";
+import { ROWS_K_MAX } from "./network/plan.ts";
 
 /** Bag entries an inference arena holds: room for 256 typical histories or one of ~16k movies. */
 export const INFER_MAX_NNZ = 1 << 16;
@@ -95,20 +96,33 @@ export class Recommender {
 
   /** Logits over the universe for any number of histories, row-major into `out`. */
   scoreInto(histories: readonly ArrayLike<number>[], out: Float32Array): void {
+    for (const [s, e] of this.#chunks(histories)) {
+      const logits = this.net.predict(this.encode(histories.slice(s, e)));
+      out.set(logits.subarray(0, (e - s) * this.size), s * this.size);
+    }
+  }
+
+  // [start, end) ranges of histories that fit the arena together: its rows, its bag entries and
+  // (when `exclusions` are counted) its exclusion buffer.
+  *#chunks(
+    histories: readonly ArrayLike<number>[],
+    exclusions?: readonly number[],
+  ): Generator<[number, number]> {
     const { batchSize, maxNnz } = this.net.config;
     let s = 0;
     while (s < histories.length) {
-      // Chunks respect both arena limits: rows and non-zeros.
       let e = s;
       let nnz = 0;
+      let ex = 0;
       while (e < histories.length && e - s < batchSize) {
         const n = maxNonZeros(this.features, histories[e].length);
-        if (e > s && nnz + n > maxNnz) break;
+        const x = exclusions?.[e] ?? 0;
+        if (e > s && (nnz + n > maxNnz || ex + x > maxNnz)) break;
         nnz += n;
+        ex += x;
         e++;
       }
-      const logits = this.net.predict(this.encode(histories.slice(s, e)));
-      out.set(logits.subarray(0, (e - s) * this.size), s * this.size);
+      yield [s, e];
       s = e;
     }
   }
@@ -136,33 +150,61 @@ export class Recommender {
    */
   recommendMany(requests: readonly RecommendRequest[]): Scored[][] {
     const V = this.size;
-    const histories = requests.map((r) => {
+    const histories: number[][] = [];
+    const excludes: number[][] = [];
+    for (const r of requests) {
       if (!Number.isInteger(r.k) || r.k < 1) {
         throw invalid(`k must be a positive integer, got ${r.k}`);
       }
       if (r.allow && r.allow.length !== V) {
         throw invalid(`allow mask has ${r.allow.length} entries, the model ranks ${V} movies`);
       }
-      return r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
-    });
-    const logits = new Float32Array(requests.length * V);
-    this.scoreInto(histories, logits);
-    return requests.map((r, n) => {
-      const row = logits.subarray(n * V, (n + 1) * V);
-      const exclude = histories[n].slice();
+      const h = r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
+      const ex = h.slice();
       for (const id of r.exclude ?? []) {
         const i = this.indexOf(id);
-        if (i >= 0) exclude.push(i);
+        if (i >= 0) ex.push(i);
       }
-      if (r.allow) { for (let i = 0; i < V; i++) if (!r.allow[i]) row[i] = -Infinity; }
-      const { ids, scores } = this.net.topK(Math.min(r.k, V), { exclude, scores: row });
-      const out: Scored[] = [];
-      for (let j = 0; j < ids.length; j++) {
-        if (scores[j] === -Infinity) break;
-        out.push({ movieId: this.itemIds[ids[j]], score: scores[j] });
+      histories.push(h);
+      excludes.push(ex);
+    }
+    const out: Scored[][] = new Array(requests.length);
+    const lengths = excludes.map((e) => e.length);
+    for (const [s, e] of this.#chunks(histories, lengths)) {
+      this.net.predict(this.encode(histories.slice(s, e)));
+      const k = Math.min(V, Math.max(...requests.slice(s, e).map((r) => r.k)));
+      if (k <= ROWS_K_MAX && !this.net.config.training) {
+        // Every row's exclusions, mask and top-k in one kernel call.
+        const top = this.net.topKRows(k, {
+          exclude: excludes.slice(s, e),
+          allow: requests.slice(s, e).map((r) => r.allow),
+        });
+        for (let b = 0; b < e - s; b++) {
+          const n = Math.min(top.counts[b], requests[s + b].k);
+          out[s + b] = Array.from({ length: n }, (_, j) => ({
+            movieId: this.itemIds[top.ids[b * k + j]],
+            score: top.scores[b * k + j],
+          }));
+        }
+        continue;
       }
-      return out;
-    });
+      const logits = this.net.logits().slice();
+      for (let b = 0; b < e - s; b++) {
+        const r = requests[s + b];
+        const row = logits.subarray(b * V, (b + 1) * V);
+        if (r.allow) { for (let i = 0; i < V; i++) if (!r.allow[i]) row[i] = -Infinity; }
+        const { ids, scores } = this.net.topK(Math.min(r.k, V), {
+          exclude: excludes[s + b],
+          scores: row,
+        });
+        const n = scores.findIndex((x) => x === -Infinity);
+        out[s + b] = Array.from({ length: n < 0 ? ids.length : n }, (_, j) => ({
+          movieId: this.itemIds[ids[j]],
+          score: scores[j],
+        }));
+      }
+    }
+    return out;
   }
 
   /**

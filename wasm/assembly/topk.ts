@@ -37,27 +37,42 @@ function siftDown(hs: usize, hi: usize, k: i32, i: i32): void {
  */
 export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i32): i32 {
   let size = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
+    if (size == k) break;
     const s = load<f32>(scores + (<usize> i << 2));
     if (s == -Infinity || s != s) continue;
-    if (size < k) {
-      // Sift up a new leaf.
-      let j = size++;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        const sp = load<f32>(outScore + (<usize> p << 2)),
-          ip = load<i32>(outIdx + (<usize> p << 2));
-        if (!below(s, i, sp, ip)) break;
-        store<f32>(outScore + (<usize> j << 2), sp);
-        store<i32>(outIdx + (<usize> j << 2), ip);
-        j = p;
+    // Sift up a new leaf.
+    let j = size++;
+    while (j > 0) {
+      const p = (j - 1) >> 1;
+      const sp = load<f32>(outScore + (<usize> p << 2)), ip = load<i32>(outIdx + (<usize> p << 2));
+      if (!below(s, i, sp, ip)) break;
+      store<f32>(outScore + (<usize> j << 2), sp);
+      store<i32>(outIdx + (<usize> j << 2), ip);
+      j = p;
+    }
+    store<f32>(outScore + (<usize> j << 2), s);
+    store<i32>(outIdx + (<usize> j << 2), i);
+  }
+  // The heap is full: only a score ≥ its minimum can enter, so skip 4 at a time below it.
+  while (i < n) {
+    if (i + 4 <= n) {
+      const t = f32x4.splat(load<f32>(outScore));
+      if (!v128.any_true(f32x4.ge(v128.load(scores + (<usize> i << 2)), t))) {
+        i += 4;
+        continue;
       }
-      store<f32>(outScore + (<usize> j << 2), s);
-      store<i32>(outIdx + (<usize> j << 2), i);
-    } else if (below(load<f32>(outScore), load<i32>(outIdx), s, i)) {
-      store<f32>(outScore, s);
-      store<i32>(outIdx, i);
-      siftDown(outScore, outIdx, k, 0);
+    }
+    const end = min(i + 4, n);
+    for (; i < end; i++) {
+      const s = load<f32>(scores + (<usize> i << 2));
+      if (s == -Infinity || s != s) continue;
+      if (below(load<f32>(outScore), load<i32>(outIdx), s, i)) {
+        store<f32>(outScore, s);
+        store<i32>(outIdx, i);
+        siftDown(outScore, outIdx, k, 0);
+      }
     }
   }
   // Heap sort in place: repeatedly move the worst to the end, giving best-first order.
@@ -70,4 +85,42 @@ export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i
     siftDown(outScore, outIdx, end, 0);
   }
   return size;
+}
+
+/**
+ * Top-k of each row b in r0..r1 of scores[B×N] (changed in place): first the row's exclusions
+ * exclude[exOffsets[b] .. exOffsets[b+1]) (i32 item indices, ignored when outside 0..N−1) and, when
+ * allow ≠ 0, every item whose allow[b×N + i] (u8) is 0 are set to −∞; then as topK into
+ * outIdx/outScore[b×k ..] with the count in counts[b] (i32).
+ */
+export function topKRows(
+  outIdx: usize,
+  outScore: usize,
+  counts: usize,
+  scores: usize,
+  exclude: usize,
+  exOffsets: usize,
+  allow: usize,
+  N: i32,
+  k: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const rowB = <usize> N << 2;
+  for (let b = r0; b < r1; b++) {
+    const row = scores + <usize> b * rowB;
+    const e1 = load<i32>(exOffsets + (<usize> (b + 1) << 2));
+    for (let e = load<i32>(exOffsets + (<usize> b << 2)); e < e1; e++) {
+      const i = load<i32>(exclude + (<usize> e << 2));
+      if (<u32> i < <u32> N) store<f32>(row + (<usize> i << 2), -Infinity);
+    }
+    if (allow) {
+      const mask = allow + <usize> b * <usize> N;
+      for (let i = 0; i < N; i++) {
+        if (!load<u8>(mask + <usize> i)) store<f32>(row + (<usize> i << 2), -Infinity);
+      }
+    }
+    const o = <usize> b * <usize> k << 2;
+    store<i32>(counts + (<usize> b << 2), topK(outIdx + o, outScore + o, row, N, k));
+  }
 }

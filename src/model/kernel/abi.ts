@@ -122,6 +122,10 @@ export const ABI = {
   heapBase: { args: [] },
   // topk.ts
   topK: { args: ["outIdx", "outScore", "scores", "n", "k"] },
+  topKRows: {
+    args: ["outIdx", "outScore", "counts", "scores", "exclude", "exOffsets", "allow", "N", "k"],
+    over: "B",
+  },
 } as const satisfies Record<string, OpSignature>;
 
 /** A kernel export's name. */

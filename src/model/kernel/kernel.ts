@@ -181,6 +181,11 @@ export class Kernel {
     return new Float32Array(this.memory.buffer, offset, length);
   }
 
+  /** A uint8 view of `length` bytes at byte `offset`. */
+  u8(offset: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, offset, length);
+  }
+
   /** An int32 view of `length` elements at byte `offset`. */
   i32(offset: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, offset, length);

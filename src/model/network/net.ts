@@ -8,7 +8,7 @@ import { type Batch, type CandidateOptions, type Mode, writeBatch } from "./batc
 import { type NetConfig, resolveConfig, type ResolvedConfig } from "./config.ts";
 import { forwardPass } from "./forward.ts";
 import { initParams } from "./init.ts";
-import { TOPK_MAX } from "./plan.ts";
+import { ROWS_K_MAX, TOPK_MAX } from "./plan.ts";
 
 export type { BagBatch, Batch, CandidateOptions, DenseBatch, Mode } from "./batch.ts";
 
@@ -148,6 +148,68 @@ export class Net {
       k,
     });
     return { ids: a.i32("topIdx", n).slice(), scores: a.f32("topScore", n).slice() };
+  }
+
+  /**
+   * Best `k` (≤ 128) of every row of the last inference batch's logits, in one kernel call: row b
+   * skips the indices exclude[b] and, when allow[b] is given, every index it marks 0. Returns
+   * B·k ids and scores (row b at b·k, best first, ties by lower index) and each row's count
+   * (fewer than k when exclusions leave fewer). The logits are overwritten.
+   */
+  topKRows(
+    k: number,
+    rows: { exclude: ArrayLike<number>[]; allow?: (Uint8Array | undefined)[] },
+  ): { ids: Int32Array; scores: Float32Array; counts: Int32Array } {
+    const a = this.arena;
+    const B = a.current.rows;
+    const V = this.config.output;
+    if (this.config.training) throw internal("topKRows() needs an inference network");
+    if (!Number.isInteger(k) || k < 1 || k > ROWS_K_MAX) {
+      throw invalid(`batched top-k k must be in 1..${ROWS_K_MAX}, got ${k}`);
+    }
+    if (rows.exclude.length !== B) {
+      throw internal(`topKRows() got ${rows.exclude.length} exclusion lists for ${B} rows`);
+    }
+    const offsets = a.i32("exOffsets", B + 1);
+    let n = 0;
+    for (let b = 0; b < B; b++) {
+      offsets[b] = n;
+      n += rows.exclude[b].length;
+    }
+    offsets[B] = n;
+    if (n > a.length("exclude")) {
+      throw internal(`topKRows() got ${n} exclusions, the arena holds ${a.length("exclude")}`);
+    }
+    const exclude = a.i32("exclude", n);
+    for (let b = 0; b < B; b++) exclude.set(rows.exclude[b], offsets[b]);
+    let allow = 0;
+    if (rows.allow?.some((m) => m)) {
+      allow = a.at("allow");
+      const masks = a.kernel.u8(allow, B * V);
+      for (let b = 0; b < B; b++) {
+        const m = rows.allow[b];
+        if (m && m.length !== V) throw invalid(`allow mask has ${m.length} entries, expected ${V}`);
+        if (m) masks.set(m, b * V);
+        else masks.fill(1, b * V, (b + 1) * V);
+      }
+    }
+    a.kernel.split("topKRows", {
+      outIdx: a.at("rowsIdx"),
+      outScore: a.at("rowsScore"),
+      counts: a.at("rowsCount"),
+      scores: a.at("logits"),
+      exclude: a.at("exclude"),
+      exOffsets: a.at("exOffsets"),
+      allow,
+      N: V,
+      k,
+      B,
+    }, { chunk: 8, serial: B * V < this.config.parallelMin });
+    return {
+      ids: a.i32("rowsIdx", B * k).slice(),
+      scores: a.f32("rowsScore", B * k).slice(),
+      counts: a.i32("rowsCount", B).slice(),
+    };
   }
 
   #needTraining(what: string): void {

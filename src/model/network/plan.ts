@@ -4,6 +4,8 @@ import { type Layout, type ParamSpec, planLayout, type TensorKind } from "./layo
 
 /** Largest k the top-k helper returns. */
 export const TOPK_MAX = 4096;
+/** Largest k of the batched top-k (every row of a batch at once). */
+export const ROWS_K_MAX = 128;
 
 /** Name of the output table: the embedding itself when tied. */
 export function outputTable(c: ResolvedConfig): "E" | "O" {
@@ -69,6 +71,15 @@ export function planNet(c: ResolvedConfig): Layout {
   add("probs", B * Math.max(V, C));
   add("topIdx", TOPK_MAX, "i32");
   add("topScore", TOPK_MAX);
+  if (!c.training) {
+    // Batched top-k of an inference batch: per-row exclusions (CSR) and allow masks.
+    add("rowsIdx", B * ROWS_K_MAX, "i32");
+    add("rowsScore", B * ROWS_K_MAX);
+    add("rowsCount", B, "i32");
+    add("exOffsets", B + 1, "i32");
+    add("exclude", c.maxNnz, "i32");
+    add("allow", B * V, "u8");
+  }
   if (C > 0) {
     add("cand", C, "i32");
     add("corr", C);
