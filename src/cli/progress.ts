@@ -16,7 +16,7 @@ export class TrainingProgress {
   // Per member: epochs finished + the fraction of the current one; 1 when it stopped.
   readonly #done: number[];
   #last?: EpochLog;
-  #drawn = 0;
+  #drawn = -Infinity;
 
   constructor(
     options: { members: number; epochs: number; write: (text: string) => void; now?: () => number },

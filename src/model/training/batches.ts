@@ -93,7 +93,6 @@ export class BatchBuilder {
   readonly #position: Int32Array;
   readonly #drawn: Int32Array;
   #mask = new Int32Array(4096);
-  #kept = new Uint8Array(256);
 
   constructor(
     split: Split,
@@ -160,8 +159,10 @@ export class BatchBuilder {
           grown.set(mask.subarray(0, n));
           mask = this.#mask = grown;
         }
+        const target = targets[r];
         for (let j = 0; j < length; j++) {
-          const at = position[items[j]];
+          // A re-watched target stays in its own softmax: masking it would make its loss ~1e30.
+          const at = items[j] === target ? -1 : position[items[j]];
           if (at >= 0) mask[n++] = r * C + at;
         }
       }
@@ -181,30 +182,17 @@ export class BatchBuilder {
     };
   }
 
-  // Inverted dropout on the entries written since `first`, scaling survivors by 1/keep so a bag
-  // keeps its expected weight; rows are re-closed in place. By movie (dropMovies): one draw per
-  // position in the history, shared by every bag (entry d of a bag row is the d-th newest movie),
-  // so a dropped movie vanishes from the whole input; otherwise one draw per entry.
+  // Inverted dropout on the entries written since `first`: drop each with probability 1 − keep,
+  // scale survivors by 1/keep so a bag keeps its expected weight; rows are re-closed in place.
   #dropInputs(csr: CsrBuilder, first: number, keep: number): void {
     const bags = this.#p.features.bags.length;
-    const byMovie = this.#p.dropMovies;
     const row0 = csr.rows - bags;
-    let kept = this.#kept;
-    if (byMovie) {
-      let longest = 0;
-      for (let r = row0; r < csr.rows; r++) {
-        longest = Math.max(longest, csr.offsets[r + 1] - csr.offsets[r]);
-      }
-      if (kept.length < longest) kept = this.#kept = new Uint8Array(2 * longest);
-      for (let d = 0; d < longest; d++) kept[d] = this.#prng.next() < keep ? 1 : 0;
-    }
     let w = first;
     let j = first;
     for (let r = row0; r < csr.rows; r++) {
-      const start = j;
       const end = csr.offsets[r + 1];
       for (; j < end; j++) {
-        if (byMovie ? kept[j - start] : this.#prng.next() < keep) {
+        if (this.#prng.next() < keep) {
           csr.indices[w] = csr.indices[j];
           csr.values[w++] = csr.values[j] / keep;
         }

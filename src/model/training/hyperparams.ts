@@ -84,11 +84,6 @@ export const HYPERPARAMS = {
     exclusive: "max",
     help: "dropout on the movies of a training history",
   },
-  dropMovies: {
-    type: "bool",
-    default: false,
-    help: "input dropout drops whole movies (from every bag at once) instead of single entries",
-  },
   maskHistory: {
     type: "bool",
     default: true,
@@ -96,7 +91,7 @@ export const HYPERPARAMS = {
   },
   lr: {
     type: "number",
-    default: 2e-3,
+    default: 5e-3,
     min: 0,
     max: 1,
     exclusive: "min",
@@ -110,7 +105,7 @@ export const HYPERPARAMS = {
   },
   weightDecay: {
     type: "number",
-    default: 0,
+    default: 0.05,
     min: 0,
     max: 1,
     help: "decoupled weight decay on dense weights",
@@ -132,7 +127,7 @@ export const HYPERPARAMS = {
   },
   negativePower: {
     type: "number",
-    default: 1,
+    default: 0.5,
     min: 0,
     max: 1,
     help: "negatives are drawn ∝ (popularity + 1)^power: 1 as watched, lower favours the long tail",
@@ -147,7 +142,7 @@ export const HYPERPARAMS = {
   },
   epochs: {
     type: "int",
-    default: 8,
+    default: 14,
     min: 1,
     max: 1000,
     help: "most epochs; early stopping on validation NDCG@10",

@@ -108,15 +108,20 @@ export async function trainMember(
     options.signal?.throwIfAborted();
     const t0 = performance.now();
     const examples = sampleExamples(split, { perUser: p.prefixesPerUser, prng });
-    const steps = Math.floor(examples.count / p.batchSize);
+    // Every example once; a last batch of one row is skipped (BatchNorm needs two).
+    const steps = Math.ceil(examples.count / p.batchSize) -
+      (examples.count % p.batchSize === 1 ? 1 : 0);
     let total = 0;
     for (let s = 0; s < steps; s++) {
       options.signal?.throwIfAborted();
       net.learningRate = learningRate(p, (epoch - 1 + s / steps) / p.epochs);
       const start = s * p.batchSize;
-      const { batch, candidates } = batches.build(examples, { start, end: start + p.batchSize });
+      const end = Math.min(examples.count, start + p.batchSize);
+      const { batch, candidates } = batches.build(examples, { start, end });
       total += net.trainStep(batch, candidates);
-      if ((s & 15) === 15) options.onStep?.({ member, epoch, step: s + 1, steps });
+      if ((s & 15) === 15 || s === steps - 1) {
+        options.onStep?.({ member, epoch, step: s + 1, steps });
+      }
     }
     const val = await evaluateRanking(split, model.scorer(), { phase: "validation" });
     const isBest = top.length === 0 || val.ndcg10 > top[0].ndcg;
@@ -188,15 +193,22 @@ function recalibrateBatchNorm(
     perUser: p.prefixesPerUser,
     prng: ctx.prng,
   });
-  for (let start = 0; start + p.batchSize <= examples.count; start += p.batchSize) {
-    const { batch, candidates } = ctx.batches.build(examples, {
-      start,
-      end: start + p.batchSize,
-      inputDropout: 0,
-      maskHistory: false,
-    });
-    net.setBatch(batch);
-    net.forward("train", candidates);
+  // Hidden dropout off too: inference never drops, so later layers' statistics must not see it.
+  const dropout = net.config.dropout;
+  net.config.dropout = 0;
+  try {
+    for (let start = 0; start + 1 < examples.count; start += p.batchSize) {
+      const { batch, candidates } = ctx.batches.build(examples, {
+        start,
+        end: Math.min(examples.count, start + p.batchSize),
+        inputDropout: 0,
+        maskHistory: false,
+      });
+      net.setBatch(batch);
+      net.forward("train", candidates);
+    }
+  } finally {
+    net.config.dropout = dropout;
   }
 }
 

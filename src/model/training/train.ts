@@ -28,7 +28,7 @@ export interface TrainResult {
 /**
  * Trains on `split`'s train items only (validation picks each member's epochs; test is never
  * looked at) and folds the members into one network in `kernel`. With two or more threads the
- * members train concurrently, one per core, each in a worker with its own single-threaded kernel:
+ * members train concurrently, each in a worker with its own single-threaded kernel:
  * a compact network's products are too small to gain from splitting, separate members are not.
  */
 export async function trainRecommender(
@@ -44,7 +44,9 @@ export async function trainRecommender(
   const p = resolveParams(options.params);
   const started = performance.now();
   const itemIds = Array.from(split.universe.ids);
-  const concurrency = Math.min(kernel.threads, p.members);
+  // With more members than cores, all of them still start at once (up to two per core): the OS
+  // shares the cores, so no core idles while the last member of a second round trains alone.
+  const concurrency = kernel.threads <= 1 ? 1 : Math.min(2 * kernel.threads, p.members);
   const results: MemberResult[] = new Array(p.members);
   const epochs: EpochLog[] = [];
   const job = (member: number) => ({
