@@ -24,6 +24,8 @@ export interface ServerOptions {
   openScorer?: OpenScorer;
   maxBatch?: number;
   pollMs?: number;
+  /** Kernel threads of each loaded model (default 1); REELRANK_THREADS for serve and start. */
+  threads?: number;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -38,6 +40,7 @@ export async function startServer(
     openScorer: options.openScorer,
     maxBatch: options.maxBatch,
     pollMs: options.pollMs,
+    threads: options.threads,
   });
   const app = createApp({
     db: ctx.db,

@@ -19,6 +19,8 @@ export interface ServeBenchOptions {
   /** Where the model runs: a worker (default, as served) or the main thread. */
   scorer: "worker" | "local";
   maxBatch?: number;
+  /** Kernel threads of the served model (default 1). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -48,11 +50,11 @@ async function scoreInProcess(
   ctx: Pick<Context, "registry">,
   served: { version: { version: number } },
   histories: number[][],
-  options: { batch: number; seconds: number; scorer: "worker" | "local" },
+  options: { batch: number; seconds: number; scorer: "worker" | "local"; threads?: number },
 ): Promise<number> {
   const { bytes } = await ctx.registry.loadArtifact("reelrank", served.version.version);
   const open = options.scorer === "worker" ? openWorkerScorer : openLocalScorer;
-  const scorer = await open(bytes, { genres: {} });
+  const scorer = await open(bytes, { genres: {}, threads: options.threads });
   try {
     let done = 0, i = 0;
     const batchOf = (): RankRequest[] =>
@@ -81,6 +83,7 @@ export async function benchServe(ctx: Context, o: ServeBenchOptions): Promise<Se
     adminToken: crypto.randomUUID(),
     pollMs: 0,
     maxBatch: o.maxBatch,
+    threads: o.threads,
     openScorer: o.scorer === "local" ? openLocalScorer : undefined,
   });
   let stopped = false;
@@ -135,6 +138,7 @@ export async function benchServe(ctx: Context, o: ServeBenchOptions): Promise<Se
         batch: Math.max(1, Math.round(meanBatch)),
         seconds: o.seconds,
         scorer: o.scorer,
+        threads: o.threads,
       })
       : NaN;
     return result(usersRun, inferRun, ceiling, { capacity, meanBatch, served, o });

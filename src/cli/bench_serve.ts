@@ -47,6 +47,7 @@ export async function serveBenchCommand(
       connections: intFlag("connections", s("connections"), 64),
       wrkThreads: intFlag("wrk-threads", s("wrk-threads"), 1),
       maxBatch: intFlag("max-batch", s("max-batch"), 64),
+      threads: config.threads,
       scorer,
       log: say,
     });

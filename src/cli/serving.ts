@@ -11,7 +11,13 @@ export async function serveUntilSignal(
 ): Promise<void> {
   const admin = await ensureAdminToken(ctx.config);
   configureLogging({ secrets: [...ctx.config.secrets, admin.token] });
-  const server = await startServer(ctx, { ...options, adminToken: admin.token });
+  // The model's products split over the cores (REELRANK_THREADS): measured faster than one
+  // thread even with the HTTP loop sharing them (README, serving benchmark).
+  const server = await startServer(ctx, {
+    ...options,
+    adminToken: admin.token,
+    threads: ctx.config.threads,
+  });
   const version = server.serving.version();
   console.log(
     `\nreelrank is serving ${
