@@ -68,7 +68,10 @@ function parseRecord(buf: string, start: number, final: boolean): Parsed | null 
  * skipped; a leading UTF-8 BOM is dropped.
  */
 export async function* readCsv(stream: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  // The cast keeps this compiling when the DOM lib is in the program too (Preact's types add it),
+  // whose TextDecoderStream is typed as accepting any BufferSource.
+  const reader = (stream as ReadableStream<BufferSource>).pipeThrough(new TextDecoderStream())
+    .getReader();
   let buf = "";
   let line = 1;
   let first = true;
