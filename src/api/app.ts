@@ -1,10 +1,11 @@
 /**
  * createApp(deps): the Hono app — middleware in order (request id, metrics, body limit), the
  * /api/v1 resources, the operational routes, /openapi.json (generated from the route schemas)
- * and /docs. Every dependency comes in through `deps`.
+ * and /docs, and the site (web/). Every dependency comes in through `deps`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { siteRoutes } from "../../web/site.tsx";
 import type { AppDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
 import { httpMetrics } from "./middleware/http_metrics.ts";
@@ -58,8 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route("/api/v1", api);
   app.route("/", opsRoutes(deps));
   app.route("/", docsRoutes());
-  // The site comes in a later issue; until then the root shows the API docs.
-  app.get("/", (c) => c.redirect("/docs", 302));
+  app.route("/", siteRoutes(deps, { manifest: deps.siteManifest }));
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -1,4 +1,5 @@
 /** Everything the app uses, passed to createApp(): no module-level singletons. */
+import type { AssetManifest } from "../../web/assets.ts";
 import type { Sql } from "../db/types.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/store.ts";
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** The bearer token admin routes require. */
   adminToken: string;
   clock: () => Date;
+  /** The site's build manifest (default: web/dist/manifest.json, read on the first page). */
+  siteManifest?: () => AssetManifest;
   /** Largest request body accepted (default 256 KiB). */
   bodyLimitBytes?: number;
 }

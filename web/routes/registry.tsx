@@ -1,0 +1,162 @@
+/** Admin · Registry: versions with metrics, lineage, sha256 and aliases; alias history and gate decisions; promote and rollback. */
+import { Hono } from "hono";
+import type { AppDeps } from "../../src/api/deps.ts";
+import { MODEL_NAME, PRODUCTION } from "../../src/registry/store.ts";
+import type { AliasChange, ModelVersion, PromotionDecision } from "../../src/registry/store.ts";
+import type { AssetManifest } from "../assets.ts";
+import { bytes, metric, when } from "../components/format.ts";
+import { Island } from "../island.tsx";
+import AliasButton from "../islands/AliasButton.tsx";
+import TokenBox from "../islands/TokenBox.tsx";
+import { page } from "./page.ts";
+
+/** What the registry page shows. */
+export interface RegistryData {
+  versions: ModelVersion[];
+  history: AliasChange[];
+  decisions: PromotionDecision[];
+  serving: number | null;
+}
+
+/** The loader: the same registry calls as GET /models, plus the alias history and gate decisions. */
+export async function loadRegistry(deps: AppDeps): Promise<RegistryData> {
+  const known = (await deps.registry.listModels()).some((m) => m.name === MODEL_NAME);
+  if (!known) return { versions: [], history: [], decisions: [], serving: deps.serving.version() };
+  const [versions, history, decisions] = await Promise.all([
+    deps.registry.listVersions(MODEL_NAME),
+    deps.registry.aliasHistory(MODEL_NAME),
+    deps.registry.listDecisions(MODEL_NAME, { limit: 20 }),
+  ]);
+  return { versions, history: history.reverse(), decisions, serving: deps.serving.version() };
+}
+
+function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null }) {
+  return (
+    <tr data-version={v.version}>
+      <th scope="row">{v.version}</th>
+      <td>
+        {v.aliases.map((a) => <span key={a} class={`badge alias-${a}`}>{a}</span>)}
+        {v.version === serving ? <span class="badge serving">serving</span> : null}
+      </td>
+      <td>{when(v.createdAt)}</td>
+      <td class="num">{metric(v.metrics.val_ndcg10)}</td>
+      <td class="num">{metric(v.metrics.test_ndcg10)}</td>
+      <td>
+        {v.runId
+          ? <a href={`/admin/runs/${encodeURIComponent(v.runId)}`}>run {v.runId.slice(0, 8)}</a>
+          : "—"}
+      </td>
+      <td class="mono">{v.snapshotId ?? "—"}</td>
+      <td class="mono sha">{v.sha256}</td>
+      <td class="num">{bytes(v.size)}</td>
+      <td>
+        {v.aliases.includes(PRODUCTION) ? null : (
+          <Island
+            name="AliasButton"
+            component={AliasButton}
+            props={{ action: "promote", version: v.version }}
+          />
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** The page. */
+export function RegistryPage({ data }: { data: RegistryData }) {
+  return (
+    <>
+      <h1>Model registry</h1>
+      <Island name="TokenBox" component={TokenBox} props={{}} />
+      {data.versions.length === 0
+        ? <p>No model version is registered yet.</p>
+        : (
+          <div class="table-wrap">
+            <table>
+              <caption>
+                Versions of {MODEL_NAME}, newest first; this server answers with version{" "}
+                {data.serving ?? "none"}
+              </caption>
+              <thead>
+                <tr>
+                  {[
+                    "Version",
+                    "Aliases",
+                    "Registered",
+                    "val_ndcg10",
+                    "test_ndcg10",
+                    "Run",
+                    "Snapshot",
+                    "sha256",
+                    "Size",
+                    "",
+                  ]
+                    .map((h) => <th key={h} scope="col">{h}</th>)}
+                </tr>
+              </thead>
+              <tbody>
+                {data.versions.map((v) => (
+                  <VersionRow key={v.version} v={v} serving={data.serving} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      {data.history.length
+        ? (
+          <Island
+            name="AliasButton"
+            component={AliasButton}
+            props={{ action: "rollback", version: null }}
+          />
+        )
+        : null}
+      <h2>Alias history</h2>
+      <div class="table-wrap">
+        <table>
+          <caption>Every alias move, newest first</caption>
+          <thead>
+            <tr>
+              {["When", "Alias", "From", "To", "How", "Reason"].map((h) => (
+                <th key={h} scope="col">{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {data.history.map((h) => (
+              <tr key={h.id}>
+                <td>{when(h.changedAt)}</td>
+                <td>{h.alias}</td>
+                <td class="num">{h.fromVersion ?? "—"}</td>
+                <td class="num">{h.toVersion ?? "—"}</td>
+                <td>{h.kind}</td>
+                <td>{h.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Promotion gate decisions</h2>
+      <ul class="decisions">
+        {data.decisions.map((d) => (
+          <li key={d.id}>
+            {when(d.decidedAt)}: version {d.version} {d.promoted ? "promoted" : "kept out"} —{" "}
+            {d.reason}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/** GET /admin/registry. */
+export function registryRoutes(deps: AppDeps, manifest: () => AssetManifest) {
+  return new Hono().get("/admin/registry", async (c) => {
+    const data = await loadRegistry(deps);
+    return page(c, <RegistryPage data={data} />, {
+      title: "Registry",
+      section: "registry",
+      manifest: manifest(),
+    });
+  });
+}
