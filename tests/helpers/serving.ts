@@ -56,10 +56,18 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
+/** Options of {@link servingFixture}. */
+export interface FixtureOptions {
+  /** Train and promote version 1 (default true). */
+  train?: boolean;
+  /** Runs after seeding and training, before serving starts (e.g. more runs, other movie rows). */
+  prepare?: (ctx: Context) => Promise<void>;
+}
+
 /** Seeds `db`, trains and promotes version 1 (unless `train: false`), starts serving and the app. */
 export async function servingFixture(
   db: Database,
-  options: { train?: boolean } = {},
+  options: FixtureOptions = {},
 ): Promise<Fixture> {
   configureLogging({ level: "warn" });
   await seedCatalog(db);
@@ -70,6 +78,7 @@ export async function servingFixture(
     await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 2 } });
     await ctx.releaseKernel();
   }
+  await options.prepare?.(ctx);
   const metrics = createMetrics();
   const serving = await startServing(ctx, {
     metrics,
@@ -104,7 +113,7 @@ export async function servingFixture(
 export async function withFixture(
   db: Database,
   fn: (f: Fixture) => Promise<void>,
-  options: { train?: boolean } = {},
+  options: FixtureOptions = {},
 ): Promise<void> {
   const f = await servingFixture(db, options);
   try {

@@ -1,0 +1,48 @@
+/** The built site assets: one hashed entry per island, names that follow content, immutable caching, nothing outside the manifest. */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { Hono } from "hono";
+import { assetRoutes, DIST_DIR, readManifest } from "../../../web/assets.ts";
+import { islandNames } from "../../../web/build.ts";
+
+const manifest = readManifest();
+
+Deno.test("every file in web/islands has a content-hashed entry in the build manifest", () => {
+  assert.deepEqual(Object.keys(manifest.islands).sort(), islandNames());
+  for (const [name, file] of Object.entries(manifest.islands)) {
+    const bytes = Deno.readFileSync(`${DIST_DIR}/${file}`);
+    const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 12);
+    assert.equal(file, `${name}-${hash}.js`);
+  }
+  assert.match(manifest.css, /^site-[0-9a-f]{12}\.css$/);
+});
+
+Deno.test("assets are served with a year-long immutable cache, and names outside the manifest are 404", async () => {
+  const app = new Hono().route("/", assetRoutes(() => manifest));
+  const js = await app.request(`/static/${manifest.islands.RecommendationGrid}`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get("content-type") ?? "", /^text\/javascript/);
+  assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.ok((await js.text()).length > 100);
+  const css = await app.request(`/static/${manifest.css}`);
+  assert.match(css.headers.get("content-type") ?? "", /^text\/css/);
+  await css.body?.cancel();
+  for (const path of ["/static/manifest.json", "/static/..%2Fbuild.ts", "/static/nope.js"]) {
+    assert.equal((await app.request(path)).status, 404, path);
+  }
+});
+
+Deno.test("the home page's JavaScript (its island and the chunks it imports) stays well under 100 KB", () => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = Deno.readTextFileSync(`${DIST_DIR}/${file}`);
+    // Static imports only: uPlot is imported on demand by the chart island, never by this one.
+    for (const m of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) visit(m[1]);
+  };
+  visit(manifest.islands.RecommendationGrid);
+  const total = [...seen].reduce((n, f) => n + Deno.statSync(`${DIST_DIR}/${f}`).size, 0);
+  assert.ok(total < 50_000, `${total} bytes over ${[...seen].join(", ")}`);
+  assert.ok(![...seen].some((f) => f.startsWith("uPlot")));
+});
