@@ -8,5 +8,7 @@ export function hydrateIslands(name: string, component: ComponentType<any>): voi
     const json = document.getElementById(el.dataset.props ?? "")?.textContent;
     if (json == null) throw new Error(`island ${name}: no props element #${el.dataset.props}`);
     hydrate(h(component, JSON.parse(json)), el);
+    // Tests (and curious readers of the DOM) can tell a live island from server markup.
+    el.dataset.hydrated = "true";
   }
 }

@@ -54,7 +54,8 @@ export default function MetricChart(props: ChartProps) {
               spanGaps: false,
             })),
           ],
-          axes: [axis(props.xLabel), axis(props.yLabel)],
+          // Epochs are whole numbers: no ticks between them.
+          axes: [{ ...axis(props.xLabel), incrs: [1, 2, 5, 10, 20, 50, 100] }, axis(props.yLabel)],
         },
         alignSeries(props.series) as never,
         el,

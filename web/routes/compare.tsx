@@ -36,11 +36,12 @@ export async function loadCompare(deps: AppDeps, ids: string[]): Promise<Compare
 }
 
 function SideBySide(
-  { caption, runs, keys, value }: {
+  { caption, runs, keys, value, numeric }: {
     caption: string;
     runs: Run[];
     keys: string[];
     value: (r: Run, k: string) => string;
+    numeric: boolean;
   },
 ) {
   return (
@@ -59,7 +60,9 @@ function SideBySide(
             return (
               <tr key={k} class={new Set(values).size > 1 ? "differs" : undefined}>
                 <th scope="row">{k}</th>
-                {values.map((v, i) => <td key={i} class="num mono">{v}</td>)}
+                {values.map((v, i) => (
+                  <td key={i} class={numeric ? "num mono" : "mono wrap"}>{v}</td>
+                ))}
               </tr>
             );
           })}
@@ -110,12 +113,14 @@ export function ComparePage({ data }: { data: CompareData }) {
         runs={data.runs}
         keys={finals}
         value={(r, k) => metric(r.metrics[k])}
+        numeric
       />
       <SideBySide
         caption="Params"
         runs={data.runs}
         keys={keys((r) => r.params)}
         value={(r, k) => r.params[k] ?? "—"}
+        numeric={false}
       />
     </>
   );
