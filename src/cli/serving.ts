@@ -26,7 +26,7 @@ export async function serveUntilSignal(
         : `model version ${version}`
     } on ${server.url}`,
   );
-  console.log(`  site       ${server.url}/   (the site comes later: it opens the API docs)`);
+  console.log(`  site       ${server.url}/   (admin pages: ${server.url}/admin)`);
   console.log(`  API docs   ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`);
   if (admin.source === "generated") {
     console.log(`  admin token ${admin.token}`);

@@ -111,6 +111,16 @@ for (const backend of backends()) {
           assert.ok((await page.locator(".grid .card").count()) > 0);
           await screenshot(page, `movie-${backend}`);
           assertClean(problems, "movie page");
+
+          // A phone-sized screen in the dark theme: nothing overflows sideways, the colours follow.
+          await page.setViewportSize({ width: 390, height: 844 });
+          await page.emulateMedia({ colorScheme: "dark" });
+          await page.goto(`${site.url}/?user=3`, { waitUntil: "networkidle" });
+          assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
+          const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+          assert.equal(bg, "rgb(22, 20, 18)");
+          await screenshot(page, `home-phone-dark-${backend}`);
+          assertClean(problems, "phone-sized dark home");
         } finally {
           await browser.close();
           await site.close();

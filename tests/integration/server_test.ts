@@ -65,9 +65,13 @@ Deno.test("deno task serve prints its URLs and the admin token once, and Ctrl-C 
     const url = /on (http:\/\/[0-9.:]+)/.exec(out)?.[1];
     assert.ok(url, out);
     assert.match(out, /API docs +http:\/\/.*\/docs/);
+    assert.match(out, /site +http:\/\/[0-9.:]+\/ /);
     const token = (await Deno.readTextFile(`${dataDir}/admin_token`)).trim();
     assert.match(out, new RegExp(`admin token ${token}`));
     assert.equal((await Deno.stat(`${dataDir}/admin_token`)).mode! & 0o777, 0o600);
+    const home = await fetch(`${url}/`);
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /Movies for a visitor.*No movies are stored yet/s);
     const ready = await fetch(`${url}/ready`);
     assert.equal(ready.status, 503);
     assert.match((await ready.json()).reason, /no production model/);

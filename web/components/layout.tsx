@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 
 /** Which part of the site a page belongs to (highlighted in the navigation). */
-export type Section = "home" | "movie" | "runs" | "compare" | "registry" | "data" | "error";
+export type Section = "home" | "movie" | "runs" | "registry" | "data" | "error";
 
 // A film-frame glyph in the site's accent colour, inline so the browser asks for no favicon.
 const ICON = "data:image/svg+xml," + encodeURIComponent(

@@ -136,7 +136,9 @@ export default function RecommendationGrid(props: GridProps) {
         {describe(answer, { userId: props.userId, watched: history.length })}
       </h2>
       <p class="status" role="status">{status}</p>
-      {answer.items.length === 0 ? <p>No movies match this genre.</p> : null}
+      {answer.items.length === 0
+        ? <p>{genre ? "No movies match this genre." : "No movies are stored yet."}</p>
+        : null}
       <ul class="grid">
         {answer.items.map((m) => (
           <MovieCard key={m.id} movie={m}>
