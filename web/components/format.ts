@@ -7,9 +7,10 @@ export function metric(v: number | null | undefined): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
 
-/** A UTC date and time, minutes precision: "2026-01-01 12:30 UTC". */
+/** A UTC date and time, minutes precision: "2026-01-01 12:30 UTC" (with no-break spaces). */
 export function when(d: Date | null | undefined): string {
-  return d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—";
+  // No-break spaces: a date never wraps inside a table cell.
+  return d ? `${d.toISOString().slice(0, 16).replace("T", "\u00a0")}\u00a0UTC` : "—";
 }
 
 /** Seconds between two dates as "1 h 02 min", "3 min 05 s" or "4.2 s". */

@@ -53,7 +53,8 @@ export function Poster({ movie }: { movie: PosterMovie }) {
   const hue = genreHue(movie.genres);
   // MovieLens titles end with "(1995)": the year is drawn on its own line instead.
   const title = movie.title.replace(/\s*\(\d{4}\)\s*$/, "");
-  const lines = wrapTitle(title, { width: 14, maxLines: 5 });
+  // Bold 20-unit glyphs average ≈ 12 units: 12 characters fit the 168 units inside the margins.
+  const lines = wrapTitle(title, { width: 12, maxLines: 5 });
   return (
     <svg
       class="poster"
@@ -67,11 +68,11 @@ export function Poster({ movie }: { movie: PosterMovie }) {
         x="16"
         y="48"
         fill="#fff"
-        font-size="22"
+        font-size="20"
         font-weight="700"
         font-family="system-ui, sans-serif"
       >
-        {lines.map((l, i) => <tspan key={i} x="16" dy={i ? 28 : 0}>{l}</tspan>)}
+        {lines.map((l, i) => <tspan key={i} x="16" dy={i ? 26 : 0}>{l}</tspan>)}
       </text>
       {movie.year
         ? (

@@ -54,6 +54,16 @@ function Table(
 
 const json = (v: unknown) => (v === null || v === undefined ? "—" : JSON.stringify(v));
 
+/** An ingest run's per-table counts in words: "movies 9,742 read, 9,742 accepted, 0 rejected; …". */
+export function countsText(counts: unknown): string {
+  if (!counts || typeof counts !== "object") return "—";
+  return Object.entries(counts as Record<string, Record<string, number>>).map(([table, c]) =>
+    `${table} ${metric(c.read)} read, ${metric(c.accepted)} accepted, ${
+      metric(c.rejected)
+    } rejected`
+  ).join("; ");
+}
+
 /** The page. */
 export function DataPage({ data }: { data: DataOverview }) {
   const t = data.totals;
@@ -95,16 +105,20 @@ export function DataPage({ data }: { data: DataOverview }) {
           r.status,
           when(r.startedAt),
           duration(r.startedAt, r.finishedAt),
-          json(r.counts),
+          countsText(r.counts),
           r.error ?? "",
         ])}
       />
       <Table
         caption="Snapshots"
-        head={["Id", "Created", "Rows", "sha256", "Ingest run"]}
-        rows={data.snapshots.map((
-          s,
-        ) => [s.id, when(s.createdAt), json(s.rowCounts), s.sha256, s.ingestRunId ?? "—"])}
+        head={["Id", "Created", "Rows", "sha256 (start)", "Ingest run"]}
+        rows={data.snapshots.map((s) => [
+          s.id,
+          when(s.createdAt),
+          json(s.rowCounts),
+          `${s.sha256.slice(0, 16)}…`,
+          s.ingestRunId ?? "—",
+        ])}
       />
     </>
   );

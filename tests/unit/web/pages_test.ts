@@ -129,6 +129,10 @@ dbTest("the data page counts the tables and groups rejected rows by reason", asy
     await db.query(
       "INSERT INTO ingest_runs (source, status, error) VALUES ('tmdb', 'failed', 'TMDB answered 401')",
     );
+    await db.query(
+      `INSERT INTO ingest_runs (source, status, counts) VALUES ('movielens', 'succeeded',
+       '{"movies": {"read": 180, "accepted": 180, "rejected": 0}}')`,
+    );
     const { html } = await page(f, "/admin/data");
     assert.match(html, /<strong>180<\/strong> movies/);
     assert.match(html, /<strong>3<\/strong> rejected rows/);
@@ -137,6 +141,7 @@ dbTest("the data page counts the tables and groups rejected rows by reason", asy
       /<td>movielens<\/td><td>movieId: not an integer<\/td><td class="num">2<\/td>/,
     );
     assert.ok(html.includes("TMDB answered 401"));
+    assert.match(html, /movies 180 read, 180 accepted, 0 rejected/);
     assert.ok(!/<script/.test(html), "the data page has no island");
   });
 });
