@@ -1,21 +1,6 @@
 /** Read side for the API: every movie for the serving catalogue, title search with keyset paging, a user's summary. */
 import type { Sql } from "../db/types.ts";
-import type { MovieDisplay } from "./queries.ts";
-
-const MOVIE_COLUMNS = "id, title, year, genres, poster_path, overview, tmdb_id, vote_average";
-
-function toMovie(r: Record<string, unknown>): MovieDisplay {
-  return {
-    id: r.id as number,
-    title: r.title as string,
-    year: (r.year as number | null) ?? null,
-    genres: (r.genres as string[]) ?? [],
-    posterPath: (r.poster_path as string | null) ?? null,
-    overview: (r.overview as string | null) ?? null,
-    tmdbId: (r.tmdb_id as number | null) ?? null,
-    voteAverage: (r.vote_average as number | null) ?? null,
-  };
-}
+import { MOVIE_COLUMNS, type MovieDisplay, toMovie } from "./queries.ts";
 
 /** Every stored movie, by id. */
 export async function loadAllMovies(db: Sql): Promise<MovieDisplay[]> {

@@ -60,28 +60,35 @@ export interface MovieDisplay {
   voteAverage: number | null;
 }
 
+/** The columns a {@link MovieDisplay} is read from. */
+export const MOVIE_COLUMNS =
+  "id, title, year, genres, poster_path, overview, tmdb_id, vote_average";
+
+/** A `movies` row (selected with {@link MOVIE_COLUMNS}) as a display record. */
+export function toMovie(r: Record<string, unknown>): MovieDisplay {
+  return {
+    id: r.id as number,
+    title: r.title as string,
+    year: (r.year as number | null) ?? null,
+    genres: (r.genres as string[]) ?? [],
+    posterPath: (r.poster_path as string | null) ?? null,
+    overview: (r.overview as string | null) ?? null,
+    tmdbId: (r.tmdb_id as number | null) ?? null,
+    voteAverage: (r.vote_average as number | null) ?? null,
+  };
+}
+
 /** Movies by id, in the order asked; unknown ids are left out. */
 export async function getMovies(db: Sql, ids: readonly number[]): Promise<MovieDisplay[]> {
   if (ids.length === 0) return [];
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT id, title, year, genres, poster_path, overview, tmdb_id, vote_average
-     FROM movies WHERE id = ANY($1::int8[])`,
+    `SELECT ${MOVIE_COLUMNS} FROM movies WHERE id = ANY($1::int8[])`,
     [[...new Set(ids)]],
   );
   const byId = new Map(rows.map((r) => [r.id as number, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
-    if (!r) return [];
-    return [{
-      id,
-      title: r.title as string,
-      year: (r.year as number | null) ?? null,
-      genres: (r.genres as string[]) ?? [],
-      posterPath: (r.poster_path as string | null) ?? null,
-      overview: (r.overview as string | null) ?? null,
-      tmdbId: (r.tmdb_id as number | null) ?? null,
-      voteAverage: (r.vote_average as number | null) ?? null,
-    }];
+    return r ? [toMovie(r)] : [];
   });
 }
 

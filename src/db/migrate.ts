@@ -1,4 +1,5 @@
 /** The migration runner: numbered SQL files applied once each, in order, each in its own transaction. */
+import { sha256Hex } from "../digest.ts";
 import { ReelrankError } from "../errors.ts";
 import { getLogger } from "../log.ts";
 import type { Sql } from "./types.ts";
@@ -16,11 +17,6 @@ export interface Migration {
   sql: string;
   /** Hex sha256 of the file with line endings normalised to LF. */
   checksum: string;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

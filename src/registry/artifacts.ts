@@ -1,7 +1,7 @@
 /** Loading model artifacts safely: bytes are served only when their size and sha256 match the registry. */
 import { corrupt, invalid, notFound } from "../errors.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
-import { sha256Hex } from "../tracking/digest.ts";
+import { sha256Hex } from "../digest.ts";
 import { type ArtifactSource, type ModelRegistry, type ModelVersion, PRODUCTION } from "./store.ts";
 
 /**

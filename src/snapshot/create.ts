@@ -2,7 +2,8 @@
 import type { Sql } from "../db/types.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { getLogger } from "../log.ts";
-import { gzip, sha256Hex } from "./codec.ts";
+import { sha256Hex } from "../digest.ts";
+import { gzip } from "./codec.ts";
 import {
   manifestKey,
   SNAPSHOT_TABLES,

@@ -3,7 +3,8 @@ import type { Database } from "../db/types.ts";
 import { corrupt, notFound, ReelrankError } from "../errors.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { getLogger } from "../log.ts";
-import { gunzip, sha256Hex } from "./codec.ts";
+import { sha256Hex } from "../digest.ts";
+import { gunzip } from "./codec.ts";
 import { MANIFEST_PREFIX, manifestKey, SNAPSHOT_TABLES, type SnapshotManifest } from "./tables.ts";
 
 const log = getLogger("snapshot");

@@ -2,7 +2,7 @@
 import { corrupt, invalid, notFound, ReelrankError } from "../errors.ts";
 import type { Sql } from "../db/types.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
-import { sha256Hex } from "./digest.ts";
+import { sha256Hex } from "../digest.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import { hydrateRuns, RUN_SELECT } from "./rows.ts";
 import { checkKey, writeMetrics, writeParams, writeTags } from "./run_data.ts";

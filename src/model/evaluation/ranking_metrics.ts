@@ -1,5 +1,5 @@
 /** Full-ranking metrics of shared/EVALUATION.md (exact rank with id tie-break, HR/NDCG@10/20, MRR, standard errors) and top-k. */
-import { invalid } from "../../errors.ts";
+import { internal, invalid } from "../../errors.ts";
 import { historyIndices, type Phase, type Split, targetIndex } from "../../features/split.ts";
 
 /**
@@ -47,10 +47,10 @@ export function rankOf(
   options: { exclude?: ArrayLike<number> } = {},
 ): number {
   if (!(Number.isInteger(target) && target >= 0 && target < scores.length)) {
-    throw invalid(`target index must be in 0..${scores.length - 1}, got ${target}`);
+    throw internal(`target index must be in 0..${scores.length - 1}, got ${target}`);
   }
   const st = scores[target];
-  if (Number.isNaN(st)) throw invalid(`score of target index ${target} is NaN, expected a number`);
+  if (Number.isNaN(st)) throw internal(`score of target index ${target} is NaN, expected a number`);
   let above = 0;
   for (let c = 0; c < target; c++) if (scores[c] >= st) above++;
   for (let c = target + 1; c < scores.length; c++) if (scores[c] > st) above++;
@@ -69,7 +69,7 @@ export function rankOf(
 /** Per-user metric values from ranks (Infinity = miss), then means and standard errors. */
 export function metricsFromRanks(ranks: ArrayLike<number>): RankingMetrics {
   const n = ranks.length;
-  if (n === 0) throw invalid("cannot compute ranking metrics over 0 users, expected at least 1");
+  if (n === 0) throw internal("cannot compute ranking metrics over 0 users, expected at least 1");
   const cols = {
     hr10: [] as number[],
     hr20: [] as number[],
@@ -79,7 +79,7 @@ export function metricsFromRanks(ranks: ArrayLike<number>): RankingMetrics {
   };
   for (let k = 0; k < n; k++) {
     const r = ranks[k];
-    if (!(r >= 1)) throw invalid(`rank ${k} must be >= 1 or Infinity, got ${r}`);
+    if (!(r >= 1)) throw internal(`rank ${k} must be >= 1 or Infinity, got ${r}`);
     const gain = 1 / Math.log2(r + 1);
     cols.hr10.push(r <= 10 ? 1 : 0);
     cols.hr20.push(r <= 20 ? 1 : 0);

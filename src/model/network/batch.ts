@@ -1,5 +1,5 @@
 /** Mini-batch types and the copy of a batch into a network's arena (validated, no maths). */
-import { invalid } from "../../errors.ts";
+import { internal } from "../../errors.ts";
 import type { Arena } from "./arena.ts";
 
 /** A dense mini-batch: x is B×width row-major; labels (class ids) are needed for training. */
@@ -44,16 +44,16 @@ export function writeBatch(a: Arena, batch: Batch): { rows: number; nnz: number 
   let rows: number;
   let nnz = 0;
   if ("x" in batch) {
-    if (c.input.kind !== "dense") throw invalid("network takes bags but got a dense batch (x)");
+    if (c.input.kind !== "dense") throw internal("network takes bags but got a dense batch (x)");
     rows = batch.x.length / c.input.width;
     if (!Number.isInteger(rows) || rows < 1 || rows > c.batchSize) {
-      throw invalid(
+      throw internal(
         `batch x has ${batch.x.length} values: expected k·${c.input.width} with 1 ≤ k ≤ ${c.batchSize}`,
       );
     }
     a.f32("x", batch.x.length).set(batch.x);
   } else {
-    if (c.input.kind !== "bags") throw invalid("network takes dense input but got bags");
+    if (c.input.kind !== "bags") throw internal("network takes dense input but got bags");
     const bags = c.input.bags;
     const csrRows = batch.offsets.length - 1;
     rows = csrRows / bags;
@@ -61,16 +61,16 @@ export function writeBatch(a: Arena, batch: Batch): { rows: number; nnz: number 
     const ok = Number.isInteger(rows) && rows >= 1 && rows <= c.batchSize && nnz <= c.maxNnz &&
       batch.indices.length >= nnz && batch.values.length >= nnz;
     if (!ok) {
-      throw invalid(
+      throw internal(
         `bag batch has ${csrRows} rows and ${nnz} entries: expected k·${bags} rows (k ≤ ${c.batchSize}) and ≤ ${c.maxNnz} entries`,
       );
     }
     if (batch.offsets[0] !== 0) {
-      throw invalid(`bag batch offsets must start at 0, got ${batch.offsets[0]}`);
+      throw internal(`bag batch offsets must start at 0, got ${batch.offsets[0]}`);
     }
     for (let r = 0; r < csrRows; r++) {
       if (!(batch.offsets[r] <= batch.offsets[r + 1])) {
-        throw invalid(
+        throw internal(
           `bag batch offsets must not decrease, got ${batch.offsets[r]} then ${
             batch.offsets[r + 1]
           } at row ${r}`,
@@ -80,7 +80,7 @@ export function writeBatch(a: Arena, batch: Batch): { rows: number; nnz: number 
     for (let j = 0; j < nnz; j++) {
       const i = batch.indices[j];
       if (!(i >= 0 && i < c.output)) {
-        throw invalid(`bag item ${i} at entry ${j} is outside 0..${c.output - 1}`);
+        throw internal(`bag item ${i} at entry ${j} is outside 0..${c.output - 1}`);
       }
     }
     a.i32("offsets", csrRows + 1).set(batch.offsets);
@@ -89,11 +89,11 @@ export function writeBatch(a: Arena, batch: Batch): { rows: number; nnz: number 
   }
   if (batch.labels) {
     if (batch.labels.length !== rows) {
-      throw invalid(`batch has ${rows} rows but ${batch.labels.length} labels`);
+      throw internal(`batch has ${rows} rows but ${batch.labels.length} labels`);
     }
     for (let b = 0; b < rows; b++) {
       if (!(batch.labels[b] >= 0 && batch.labels[b] < c.output)) {
-        throw invalid(`label ${batch.labels[b]} of row ${b} is outside 0..${c.output - 1}`);
+        throw internal(`label ${batch.labels[b]} of row ${b} is outside 0..${c.output - 1}`);
       }
     }
     a.i32("labels", rows).set(batch.labels);

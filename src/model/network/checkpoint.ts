@@ -4,7 +4,7 @@
  * No pickle-like formats: every byte is described by the header and the manifest.
  */
 import { corrupt } from "../../errors.ts";
-import { sha256Hex } from "../../tracking/digest.ts";
+import { sha256, sha256Hex, toHex } from "../../digest.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { inputWidth, type NetConfig, resolveConfig } from "./config.ts";
 import { Net } from "./net.ts";
@@ -119,7 +119,7 @@ export async function saveCheckpoint(
   }
   bytes.set(manifest, at);
   const body = bytes.subarray(0, bytes.length - HASH);
-  bytes.set(new Uint8Array(await crypto.subtle.digest("SHA-256", body)), bytes.length - HASH);
+  bytes.set(await sha256(body), bytes.length - HASH);
   return bytes;
 }
 
@@ -156,10 +156,7 @@ export async function readCheckpoint(bytes: Uint8Array): Promise<Checkpoint> {
     );
   }
   const sha256 = await sha256Hex(bytes.subarray(0, bytes.length - HASH));
-  const stored = Array.from(
-    bytes.subarray(bytes.length - HASH),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const stored = toHex(bytes.subarray(bytes.length - HASH));
   if (sha256 !== stored) {
     throw corrupt(
       `checkpoint sha256 mismatch: content hashes to ${sha256}, trailer says ${stored}`,

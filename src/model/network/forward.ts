@@ -3,7 +3,7 @@
  * dense + BatchNorm + ReLU + dropout layers, the projection, and the output table (full, or a
  * sampled candidate block) with the softmax cross-entropy.
  */
-import { internal, invalid } from "../../errors.ts";
+import { internal } from "../../errors.ts";
 import type { Arena } from "./arena.ts";
 import type { CandidateOptions, Mode } from "./batch.ts";
 import { inputWidth, outputWidth } from "./config.ts";
@@ -193,18 +193,18 @@ function candidateHead(a: Arena, inp: number, o: CandidateOptions): number {
   const C = o.candidates.length;
   const [K, V] = [outputWidth(c), c.output];
   if (C < 1 || C > c.maxCandidates) {
-    throw invalid(`got ${C} candidates: expected 1..${c.maxCandidates} (config.maxCandidates)`);
+    throw internal(`got ${C} candidates: expected 1..${c.maxCandidates} (config.maxCandidates)`);
   }
   for (const col of o.candidates) {
-    if (!(col >= 0 && col < V)) throw invalid(`candidate ${col} is outside 0..${V - 1}`);
+    if (!(col >= 0 && col < V)) throw internal(`candidate ${col} is outside 0..${V - 1}`);
   }
   for (const label of a.i32("labels", B)) {
-    if (label >= C) throw invalid(`label ${label} does not index the ${C} candidates`);
+    if (label >= C) throw internal(`label ${label} does not index the ${C} candidates`);
   }
   a.i32("cand", C).set(o.candidates);
   if (o.correction) {
     if (o.correction.length !== C) {
-      throw invalid(`correction has ${o.correction.length} values for ${C} candidates`);
+      throw internal(`correction has ${o.correction.length} values for ${C} candidates`);
     }
     a.f32("corr", C).set(o.correction);
   }
@@ -233,7 +233,7 @@ function candidateHead(a: Arena, inp: number, o: CandidateOptions): number {
     // Far below any logit: the softmax's exp clamps it to 0 within float precision.
     const logits = a.kernel.f32(clogits, B * C);
     for (const at of o.mask) {
-      if (!(at >= 0 && at < B * C)) throw invalid(`mask entry ${at} is outside 0..${B * C - 1}`);
+      if (!(at >= 0 && at < B * C)) throw internal(`mask entry ${at} is outside 0..${B * C - 1}`);
       logits[at] = -1e30;
     }
   }

@@ -98,7 +98,7 @@ export class Net {
 
   /** setBatch + forward("train") + backward + step; returns the batch loss. */
   trainStep(batch: Batch, options: Partial<CandidateOptions> = {}): number {
-    if (!batch.labels) throw invalid("trainStep needs batch.labels");
+    if (!batch.labels) throw internal("trainStep needs batch.labels");
     this.setBatch(batch);
     const loss = this.forward("train", options);
     this.backward();

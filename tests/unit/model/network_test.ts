@@ -623,9 +623,10 @@ Deno.test("training is deterministic for a seed and differs for another seed", a
   assert.notDeepEqual(a, c);
 });
 
-function invalidNaming(pattern: RegExp) {
+// A bad batch is a caller bug inside reelrank (the API validates its input first): INTERNAL, not a 400.
+function internalNaming(pattern: RegExp) {
   return (err: unknown) =>
-    err instanceof ReelrankError && err.code === "INVALID_PARAMETER" && pattern.test(err.message);
+    err instanceof ReelrankError && err.code === "INTERNAL" && pattern.test(err.message);
 }
 
 Deno.test("setBatch rejects bad dense batches with messages naming the sizes", async () => {
@@ -639,15 +640,15 @@ Deno.test("setBatch rejects bad dense batches with messages naming the sizes", a
     });
     assert.throws(
       () => net.setBatch({ x: new Float32Array(9) }),
-      invalidNaming(/9 values: expected k·3 with 1 ≤ k ≤ 2/),
+      internalNaming(/9 values: expected k·3 with 1 ≤ k ≤ 2/),
     );
     assert.throws(
       () => net.setBatch({ x: new Float32Array(6), labels: Int32Array.from([0]) }),
-      invalidNaming(/batch has 2 rows but 1 labels/),
+      internalNaming(/batch has 2 rows but 1 labels/),
     );
     assert.throws(
       () => net.setBatch({ x: new Float32Array(6), labels: Int32Array.from([0, 2]) }),
-      invalidNaming(/label 2 of row 1 is outside 0..1/),
+      internalNaming(/label 2 of row 1 is outside 0..1/),
     );
     assert.throws(
       () =>
@@ -656,7 +657,7 @@ Deno.test("setBatch rejects bad dense batches with messages naming the sizes", a
           indices: new Int32Array(),
           values: new Float32Array(),
         }),
-      invalidNaming(/takes dense input but got bags/),
+      internalNaming(/takes dense input but got bags/),
     );
   } finally {
     kernel.close();
@@ -681,11 +682,11 @@ Deno.test("setBatch rejects bad bag batches with messages naming the sizes", asy
     assert.equal(net.setBatch(ok), 2);
     assert.throws(
       () => net.setBatch({ ...ok, offsets: Int32Array.from([0, 1, 3, 4]) }),
-      invalidNaming(/bag batch has 3 rows and 4 entries: expected k·2 rows \(k ≤ 2\)/),
+      internalNaming(/bag batch has 3 rows and 4 entries: expected k·2 rows \(k ≤ 2\)/),
     );
     assert.throws(
       () => net.setBatch({ ...ok, offsets: Int32Array.from([0, 1, 2, 3, 4, 5, 6]) }),
-      invalidNaming(/6 rows .* expected k·2 rows \(k ≤ 2\)/),
+      internalNaming(/6 rows .* expected k·2 rows \(k ≤ 2\)/),
     );
     assert.throws(
       () =>
@@ -694,27 +695,27 @@ Deno.test("setBatch rejects bad bag batches with messages naming the sizes", asy
           indices: new Int32Array(7),
           values: new Float32Array(7),
         }),
-      invalidNaming(/7 entries: .* ≤ 6 entries/),
+      internalNaming(/7 entries: .* ≤ 6 entries/),
     );
     assert.throws(
       () => net.setBatch({ ...ok, indices: Int32Array.from([0, 7, 2, 5]) }),
-      invalidNaming(/bag item 7 at entry 1 is outside 0..6/),
+      internalNaming(/bag item 7 at entry 1 is outside 0..6/),
     );
     assert.throws(
       () => net.setBatch({ ...ok, indices: Int32Array.from([0, 1, -1, 5]) }),
-      invalidNaming(/bag item -1 at entry 2/),
+      internalNaming(/bag item -1 at entry 2/),
     );
     assert.throws(
       () => net.setBatch({ ...ok, offsets: Int32Array.from([0, 3, 2, 3, 4]) }),
-      invalidNaming(/offsets must not decrease, got 3 then 2 at row 1/),
+      internalNaming(/offsets must not decrease, got 3 then 2 at row 1/),
     );
     assert.throws(
       () => net.setBatch({ ...ok, offsets: Int32Array.from([1, 1, 3, 3, 4]) }),
-      invalidNaming(/offsets must start at 0, got 1/),
+      internalNaming(/offsets must start at 0, got 1/),
     );
     assert.throws(
       () => net.setBatch({ x: new Float32Array(8) }),
-      invalidNaming(/takes bags but got a dense batch/),
+      internalNaming(/takes bags but got a dense batch/),
     );
   } finally {
     kernel.close();
@@ -740,23 +741,23 @@ Deno.test("a training forward rejects bad candidates, corrections and masks by v
     const train = (o: CandidateOptions) => () => net.forward("train", o);
     assert.throws(
       train({ candidates: Int32Array.from([1, 2, 3, 4]) }),
-      invalidNaming(/got 4 candidates: expected 1..3/),
+      internalNaming(/got 4 candidates: expected 1..3/),
     );
     assert.throws(
       train({ candidates: Int32Array.from([1, 9, 3]) }),
-      invalidNaming(/candidate 9 is outside 0..6/),
+      internalNaming(/candidate 9 is outside 0..6/),
     );
     assert.throws(
       train({ candidates: Int32Array.from([1, 2]) }),
-      invalidNaming(/label 2 does not index the 2 candidates/),
+      internalNaming(/label 2 does not index the 2 candidates/),
     );
     assert.throws(
       train({ candidates: Int32Array.from([1, 2, 3]), correction: new Float32Array(2) }),
-      invalidNaming(/correction has 2 values for 3 candidates/),
+      internalNaming(/correction has 2 values for 3 candidates/),
     );
     assert.throws(
       train({ candidates: Int32Array.from([1, 2, 3]), mask: Int32Array.from([6]) }),
-      invalidNaming(/mask entry 6 is outside 0..5/),
+      internalNaming(/mask entry 6 is outside 0..5/),
     );
     assert.ok(Number.isFinite(net.forward("train", { candidates: Int32Array.from([1, 2, 3]) })));
   } finally {

@@ -1,7 +1,7 @@
 /** Test support for tracking and registry tests: a fake clock and an in-memory object store. */
 import { notFound } from "../../../src/errors.ts";
 import type { ObjectInfo, ObjectStore, PutResult } from "../../../src/storage/object_store.ts";
-import { sha256Hex } from "../../../src/tracking/digest.ts";
+import { sha256Hex } from "../../../src/digest.ts";
 
 /** A clock that moves only when told. */
 export function fakeClock(start = "2026-01-01T00:00:00.000Z") {
