@@ -5,7 +5,8 @@ import { type AssetManifest, DIST_DIR, MANIFEST_FILE } from "./assets.ts";
 
 const web = new URL(".", import.meta.url).pathname;
 const root = join(web, "..");
-const entriesDir = join(web, ".entries");
+// Per process, like the staging folder: two builds at once never share a file.
+const entriesDir = join(web, `.entries.${Deno.pid}`);
 // uPlot's own stylesheet comes from its npm package, appended to the site's.
 const CSS = [
   join(web, "static/site.css"),
