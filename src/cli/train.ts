@@ -23,7 +23,7 @@ model version and promote it if its validation NDCG@10 beats production.
 
 Options (defaults in brackets):
 ${paramsHelp()}
-  --json              print the result as JSON (no progress output)
+  --json             print the result as JSON (no progress output)
 `;
 
 /** The flag table for the training options (one string flag per hyperparameter). */

@@ -129,11 +129,7 @@ export class BatchBuilder {
       const first = csr.nnz;
       encodeHistory(items, p.features, { out: csr, length });
       if (inputDropout > 0) this.#dropInputs(csr, first, keep);
-      // With lookahead L the target is one of the next 1 + L movies (uniform, within the history).
-      const ahead = p.lookahead > 0
-        ? Math.min(this.#prng.int(p.lookahead + 1), items.length - 1 - length)
-        : 0;
-      targets[r] = items[length + ahead];
+      targets[r] = items[length];
     }
     const inputs = csr.build();
     if (p.negatives === 0) return { batch: { ...inputs, labels: targets } };

@@ -84,13 +84,6 @@ export const HYPERPARAMS = {
     exclusive: "max",
     help: "dropout on the movies of a training history",
   },
-  lookahead: {
-    type: "int",
-    default: 0,
-    min: 0,
-    max: 100,
-    help: "a training prefix predicts one of its next 1 + N movies (0: the next one)",
-  },
   maskHistory: {
     type: "bool",
     default: true,
