@@ -4,6 +4,7 @@
  */
 export { Kernel, type KernelOptions } from "./kernel/kernel.ts";
 export {
+  type Because,
   Recommender,
   type RecommenderManifest,
   type RecommendRequest,

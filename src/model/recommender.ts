@@ -13,7 +13,7 @@ import {
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
-import { inferenceMacs } from "./network/config.ts";
+import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
 import { ROWS_K_MAX } from "./network/plan.ts";
 
@@ -34,6 +34,12 @@ export interface RecommenderManifest {
 export interface Scored {
   movieId: number;
   score: number;
+}
+
+/** A history movie's share of a recommendation: how much the score drops without that movie. */
+export interface Because {
+  movieId: number;
+  contribution: number;
 }
 
 /** One history to rank movies for, with what must not be returned. */
@@ -222,6 +228,49 @@ export class Recommender {
     return this.recommend([movieId], k, options);
   }
 
+  /**
+   * Why each of `targets` is recommended for `history`: exact leave-one-out — for every distinct
+   * movie of the history, the drop of each target's score when all its occurrences are removed —
+   * computed in batched passes up to the output layer (a score is u · O[target] + bias, so only the
+   * targets' dot products are needed, not the catalogue). Per target, up to `max` (default 3)
+   * movies with a positive drop, largest first; a target never explains itself. Movies older than
+   * every bag's window cannot change a score and are not tried.
+   */
+  explain(
+    history: readonly number[],
+    targets: readonly number[],
+    options: { max?: number } = {},
+  ): Because[][] {
+    const max = options.max ?? 3;
+    const idx = history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
+    const window = Math.max(
+      ...this.features.bags.map((b) => b.kind === "all" ? b.max ?? Infinity : Math.ceil(5 * b.tau)),
+    );
+    const tried = [...new Set(idx.slice(Math.max(0, idx.length - window)))];
+    const variants = [idx, ...tried.map((m) => idx.filter((i) => i !== m))];
+    const K = outputWidth(this.net.config);
+    const u = new Float32Array(variants.length * K);
+    for (const [s, e] of this.#chunks(variants)) {
+      u.set(this.net.represent(this.encode(variants.slice(s, e))), s * K);
+    }
+    return targets.map((target) => {
+      const t = this.indexOf(target);
+      if (t < 0) return [];
+      const { row } = this.net.outputRow(t);
+      const score = (v: number) => {
+        let x = 0;
+        for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
+        return x;
+      };
+      const full = score(0);
+      return tried
+        .map((m, i) => ({ movieId: this.itemIds[m], contribution: full - score(i + 1) }))
+        .filter((b) => b.contribution > 0 && b.movieId !== target)
+        .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
+        .slice(0, max);
+    });
+  }
+
   /** A dense-index mask (1 = allowed) of the given movie ids, for {@link RecommendRequest.allow}. */
   maskOf(movieIds: Iterable<number>): Uint8Array {
     const mask = new Uint8Array(this.size);
@@ -285,9 +334,9 @@ export class Recommender {
    */
   static async open(
     bytes: Uint8Array,
-    options: { threads?: number; batchSize?: number } = {},
+    options: { threads?: number; batchSize?: number; module?: WebAssembly.Module } = {},
   ): Promise<Recommender> {
-    const kernel = await Kernel.create({ threads: options.threads ?? 1 });
+    const kernel = await Kernel.create({ threads: options.threads ?? 1, module: options.module });
     try {
       const model = await Recommender.load(kernel, bytes, options);
       model.#owned = kernel;

@@ -26,8 +26,10 @@ export interface SplitOptions {
 export interface KernelOptions {
   /** Threads including the main thread (default: min(2, hardware concurrency)). */
   threads?: number;
-  /** Compiled kernel; default wasm/build/kernel.wasm next to this repository's sources. */
+  /** Where to read the compiled kernel; default wasm/build/kernel.wasm next to the sources. */
   wasmUrl?: URL;
+  /** The kernel already compiled (a browser fetches and compiles it itself): skips the read. */
+  module?: WebAssembly.Module;
   /** Initial memory in MiB (grows on demand up to the module's maximum, 2 GiB). */
   initialMiB?: number;
   /**
@@ -89,21 +91,7 @@ export class Kernel {
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
       throw invalid(`kernel threads must be an integer in 1..64, got ${threads}`);
     }
-    let bytes: Uint8Array<ArrayBuffer>;
-    const url = options.wasmUrl ?? DEFAULT_WASM;
-    try {
-      bytes = await Deno.readFile(url);
-    } catch (cause) {
-      throw new ReelrankError(
-        "UNAVAILABLE",
-        `kernel not built: cannot read ${url.pathname}; run \`deno task build\``,
-        {
-          cause,
-          permanent: true,
-        },
-      );
-    }
-    const module = await WebAssembly.compile(bytes);
+    const module = options.module ?? await compileFile(options.wasmUrl ?? DEFAULT_WASM);
     const pages = Math.max(64, Math.ceil(((options.initialMiB ?? 16) * 1048576) / PAGE));
     const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -287,6 +275,20 @@ export class Kernel {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
   }
+}
+
+async function compileFile(url: URL): Promise<WebAssembly.Module> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(url);
+  } catch (cause) {
+    throw new ReelrankError(
+      "UNAVAILABLE",
+      `kernel not built: cannot read ${url.pathname}; run \`deno task build\``,
+      { cause, permanent: true },
+    );
+  }
+  return await WebAssembly.compile(bytes);
 }
 
 // The 1-minute load average, or Infinity when it cannot be read (no --allow-sys, not Unix).

@@ -20,6 +20,31 @@ const MAX_VEC_IN = 65536;
 export function forwardPass(a: Arena, mode: Mode, options: Partial<CandidateOptions>): number {
   const c = a.config;
   const B = a.current.rows;
+  const inp = representPass(a, mode);
+  if (options.candidates) return candidateHead(a, inp, options as CandidateOptions);
+  a.current.candidates = 0;
+  const [K, V] = [outputWidth(c), c.output];
+  const args = {
+    out: a.at("logits"),
+    inp,
+    weightRows: a.at(`p:${outputTable(c)}`),
+    bias: a.at("p:bo"),
+    B,
+    IN: K,
+    OUT: V,
+  };
+  product(a, "denseForwardRows", args, B * K * V);
+  if (mode === "infer") return NaN;
+  return softmax(a, { logits: a.at("logits"), B, C: V, corr: 0 });
+}
+
+/**
+ * Everything before the output table: bag sums, hidden layers, projection. Returns the byte
+ * offset of the B×K vectors u the scores are made of (score of movie v = u · O[v] + bo[v]).
+ */
+export function representPass(a: Arena, mode: Mode): number {
+  const c = a.config;
+  const B = a.current.rows;
   if (B < 1) throw internal("forward() before any batch was written");
   if (c.input.kind === "bags") bagSums(a, B);
   let inp = a.at("x");
@@ -37,21 +62,7 @@ export function forwardPass(a: Arena, mode: Mode, options: Partial<CandidateOpti
     layer(a, t, { B, IN: width, OUT: c.projection, first: false });
     inp = out;
   }
-  if (options.candidates) return candidateHead(a, inp, options as CandidateOptions);
-  a.current.candidates = 0;
-  const [K, V] = [outputWidth(c), c.output];
-  const args = {
-    out: a.at("logits"),
-    inp,
-    weightRows: a.at(`p:${outputTable(c)}`),
-    bias: a.at("p:bo"),
-    B,
-    IN: K,
-    OUT: V,
-  };
-  product(a, "denseForwardRows", args, B * K * V);
-  if (mode === "infer") return NaN;
-  return softmax(a, { logits: a.at("logits"), B, C: V, corr: 0 });
+  return inp;
 }
 
 /** The input of the output layer: the projection, or the last hidden layer's activation. */

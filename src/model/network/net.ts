@@ -5,10 +5,10 @@ import { adamPass } from "./adam.ts";
 import { Arena } from "./arena.ts";
 import { backwardPass } from "./backward.ts";
 import { type Batch, type CandidateOptions, type Mode, writeBatch } from "./batch.ts";
-import { type NetConfig, resolveConfig, type ResolvedConfig } from "./config.ts";
-import { forwardPass } from "./forward.ts";
+import { type NetConfig, outputWidth, resolveConfig, type ResolvedConfig } from "./config.ts";
+import { forwardPass, representPass } from "./forward.ts";
 import { initParams } from "./init.ts";
-import { ROWS_K_MAX, TOPK_MAX } from "./plan.ts";
+import { outputTable, ROWS_K_MAX, TOPK_MAX } from "./plan.ts";
 
 export type { BagBatch, Batch, CandidateOptions, DenseBatch, Mode } from "./batch.ts";
 
@@ -111,6 +111,24 @@ export class Net {
     const B = this.setBatch(batch);
     this.forward("infer");
     return this.arena.f32("logits", B * this.config.output);
+  }
+
+  /**
+   * Inference up to the output table: a view of the B×K vectors u of the batch (a movie's score
+   * is u · O[movie] + bo[movie], O = the output table, the embedding when tied), valid until the
+   * next call. Costs the bags and hidden layers only — no product with the catalogue.
+   */
+  represent(batch: Batch): Float32Array {
+    const B = this.setBatch(batch);
+    const at = representPass(this.arena, "infer");
+    return this.kernel.f32(at, B * outputWidth(this.config));
+  }
+
+  /** Row `movie` of the output table (K floats, a view) and its bias. */
+  outputRow(movie: number): { row: Float32Array; bias: number } {
+    const K = outputWidth(this.config);
+    const table = this.arena.f32(`p:${outputTable(this.config)}`);
+    return { row: table.subarray(movie * K, (movie + 1) * K), bias: this.arena.f32("p:bo")[movie] };
   }
 
   /** The logits of the last full-softmax forward's batch (a view). */
