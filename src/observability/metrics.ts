@@ -17,6 +17,15 @@ export interface Metrics {
   inferenceBatchDuration: Histogram;
   cacheLookups: Counter<"result">;
   events: Counter<"outcome">;
+  /** Pipeline runs finished, by DAG, trigger (schedule, manual, api, drift) and status. */
+  pipelineRuns: Counter<"dag" | "trigger" | "status">;
+  /** Task attempts finished, by DAG, task and outcome (success, failed, timeout). */
+  pipelineTaskAttempts: Counter<"dag" | "task" | "outcome">;
+  pipelineTaskDuration: Histogram<"dag" | "task">;
+  /** Unix time of the DAG's last successful run (set from the database at start, then live). */
+  pipelineLastSuccess: Gauge<"dag">;
+  /** 1 while a run of the DAG is active in this process. */
+  pipelineRunActive: Gauge<"dag">;
 }
 
 /** Creates the metrics on a fresh registry. */
@@ -77,6 +86,37 @@ export function createMetrics(): Metrics {
       name: "reelrank_events_total",
       help: "Events posted to the API, by outcome (stored or duplicate).",
       labelNames: ["outcome"],
+      registers,
+    }),
+    pipelineRuns: new Counter({
+      name: "reelrank_pipeline_runs_total",
+      help: "Pipeline runs finished, by DAG, trigger and status (success or failed).",
+      labelNames: ["dag", "trigger", "status"],
+      registers,
+    }),
+    pipelineTaskAttempts: new Counter({
+      name: "reelrank_pipeline_task_attempts_total",
+      help: "Pipeline task attempts finished, by DAG, task and outcome (success, failed, timeout).",
+      labelNames: ["dag", "task", "outcome"],
+      registers,
+    }),
+    pipelineTaskDuration: new Histogram({
+      name: "reelrank_pipeline_task_duration_seconds",
+      help: "Duration of pipeline task attempts, by DAG and task.",
+      labelNames: ["dag", "task"],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers,
+    }),
+    pipelineLastSuccess: new Gauge({
+      name: "reelrank_pipeline_last_success_timestamp_seconds",
+      help: "Unix time at which the DAG's last successful run finished.",
+      labelNames: ["dag"],
+      registers,
+    }),
+    pipelineRunActive: new Gauge({
+      name: "reelrank_pipeline_run_active",
+      help: "1 while a run of the DAG is executing in this process, else 0.",
+      labelNames: ["dag"],
       registers,
     }),
   };
