@@ -29,6 +29,11 @@ export interface MovieLensIngestOptions {
   batchSize?: number;
   /** Called after each committed batch with the counts so far (progress output, tests). */
   onBatch?: (table: "movies" | "interactions", counts: TableCounts) => void;
+  /**
+   * An idempotency key recorded with the run (a pipeline passes its run's key), so a re-run can
+   * find this run with `findIngestRun` instead of ingesting again.
+   */
+  key?: string;
 }
 
 function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
@@ -49,7 +54,9 @@ export async function ingestMovieLens(
 ): Promise<IngestReport> {
   const folder = await openMovieLensFolder(opts.path);
   const batchSize = opts.batchSize ?? 10_000;
-  const params = { path: folder.dir };
+  const params = opts.key === undefined
+    ? { path: folder.dir }
+    : { path: folder.dir, key: opts.key };
   const report = await runIngest(db, { source: "movielens", params }, async (runId) => {
     const tables = {
       links: emptyCounts(),

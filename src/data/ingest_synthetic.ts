@@ -94,6 +94,11 @@ export interface SyntheticIngestOptions {
   users: number;
   moviesPerUser: number;
   seed: number;
+  /**
+   * An idempotency key recorded with the run (a pipeline passes its run's key), so a re-run can
+   * find this run with `findIngestRun` instead of ingesting again.
+   */
+  key?: string;
 }
 
 /** Generates virtual users over every stored movie (after a MovieLens or TMDB ingest). */

@@ -17,6 +17,11 @@ export interface TmdbIngestOptions {
   users?: number;
   moviesPerUser?: number;
   seed?: number;
+  /**
+   * An idempotency key recorded with the run (a pipeline passes its run's key), so a re-run can
+   * find this run with `findIngestRun` instead of ingesting again.
+   */
+  key?: string;
 }
 
 /** Maps a validated TMDB result to a movie record; unknown genre ids are dropped. */
