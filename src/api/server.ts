@@ -1,6 +1,7 @@
 /** Starts the HTTP server: serving core, app and Deno.serve wired on one context; stops them in order. */
 import type { Context } from "../context.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import type { PipelineService } from "../pipeline/service.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
 import { type Serving, startServing } from "../serving/serving.ts";
 import { createApp } from "./app.ts";
@@ -26,6 +27,10 @@ export interface ServerOptions {
   pollMs?: number;
   /** Kernel threads of each loaded model (default 1); REELRANK_THREADS for serve and start. */
   threads?: number;
+  /** The metrics to export (default: new ones); pass the pipeline engine's to export its series. */
+  metrics?: Metrics;
+  /** The pipeline engine behind /api/v1/pipeline (without it those routes answer 503). */
+  pipeline?: PipelineService;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -33,7 +38,7 @@ export async function startServer(
   ctx: Pick<Context, "db" | "registry" | "tracking" | "clock">,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const serving = await startServing(ctx, {
     metrics,
     clock: ctx.clock,
@@ -48,6 +53,7 @@ export async function startServer(
     tracking: ctx.tracking,
     serving,
     metrics,
+    pipeline: options.pipeline,
     adminToken: options.adminToken,
     clock: ctx.clock,
   });
