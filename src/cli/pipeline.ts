@@ -28,7 +28,6 @@ Commands:
   logs RUN TASK                the log lines of a task's attempts (--attempt N for one)
 
 Options:
-  --dag ID          the DAG (default recommend)
   --status S        list: only runs in status ${RUN_STATUSES.join(", ")}
   --limit N         list: how many runs (default 20)
   --json            print JSON
@@ -184,7 +183,6 @@ async function main(argv: string[], config: Config): Promise<void> {
     param: { type: "string", multiple: true },
     from: { type: "string" },
     run: { type: "string" },
-    dag: { type: "string" },
     status: { type: "string" },
     limit: { type: "string" },
     attempt: { type: "string" },
@@ -194,7 +192,7 @@ async function main(argv: string[], config: Config): Promise<void> {
   const expect = (n: number, usage: string) => {
     if (args.length !== n) throw new UsageError(`pipeline ${command} takes ${usage}`);
   };
-  const dag = values.dag ?? RECOMMEND_DAG;
+  const dag = RECOMMEND_DAG;
   const json = !!values.json;
   let action: (c: PipelineClient) => Promise<void>;
   switch (command) {
@@ -203,6 +201,7 @@ async function main(argv: string[], config: Config): Promise<void> {
       let params: Record<string, string>;
       try {
         params = parseAssignments(values.param ?? []);
+        resolveParams(recommendDag.params, params);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
