@@ -107,7 +107,7 @@ Deno.test("pipeline run and list go through the server's API while it holds PGli
           assert.equal(list.code, 0, list.stderr);
           assert.ok(list.stdout.includes(run.id));
           const logs = await runCliProcess(cli("pipeline"), ["logs", run.id, "work"], dir);
-          assert.match(logs.stdout, /\[attempt 1\] INFO  working with k=4/);
+          assert.match(logs.stdout, /\[attempt 1\] INFO {2}working with k=4/);
         } finally {
           await forget();
           await server.shutdown();
