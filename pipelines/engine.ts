@@ -18,12 +18,13 @@ export async function startPipelineEngine(
   options: { metrics: Metrics } & EngineOverrides,
 ): Promise<PipelineEngine<Context>> {
   const { metrics, ...overrides } = options;
+  const clock = overrides.clock ?? ctx.clock;
   const engine = new PipelineEngine<Context>({
-    store: new SqlPipelineStore(ctx.db, { clock: ctx.clock }),
+    store: new SqlPipelineStore(ctx.db, { clock }),
     dags: DAGS,
     deps: ctx,
     metrics,
-    clock: ctx.clock,
+    clock,
     exclusive: ctx.db.kind === "pglite",
     ...overrides,
   });

@@ -3,7 +3,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Database } from "../../src/db/types.ts";
 import { trainAndRegister } from "../../src/model/mod.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
-import { type Fixture, servingFixture } from "../helpers/serving.ts";
+import { type Fixture, type FixtureOptions, servingFixture } from "../helpers/serving.ts";
 
 /** Debian's chromium package; playwright never downloads a browser here. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -36,8 +36,12 @@ export interface SiteServer {
 }
 
 /** Starts the fixture's app on a free loopback port. */
-export async function startSite(db: Database): Promise<SiteServer> {
+export async function startSite(
+  db: Database,
+  options: Pick<FixtureOptions, "engine"> = {},
+): Promise<SiteServer> {
   const fixture = await servingFixture(db, {
+    ...options,
     prepare: async (ctx) => {
       await ctx.db.query("UPDATE movies SET poster_path = NULL");
       await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 3, seed: 5 } });

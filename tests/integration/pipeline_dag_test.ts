@@ -4,7 +4,6 @@ import { loadConfig } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
 import type { Database } from "../../src/db/types.ts";
 import { configureLogging } from "../../src/log.ts";
-import { flagOf, type ParamName, type TrainParams } from "../../src/model/mod.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import type { Json, TaskContext } from "../../src/pipeline/dag.ts";
 import { MODEL_NAME } from "../../src/registry/store.ts";
@@ -12,18 +11,9 @@ import { startPipelineEngine } from "../../pipelines/engine.ts";
 import { recommendDag } from "../../pipelines/recommend_dag.ts";
 import { dbTest } from "../helpers/db.ts";
 import { writeSequenceFolder } from "../fixtures/sequences/movielens.ts";
-import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
+import { smallRunParams } from "../fixtures/sequences/params.ts";
 import { fakeTimers } from "../unit/pipeline/support.ts";
 import { MemoryObjectStore } from "../unit/tracking/support.ts";
-
-/** The small training params as run parameters (named by their flags). */
-export function smallRunParams(overrides: Partial<TrainParams> = {}): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries({ ...SMALL_PARAMS, epochs: 3, ...overrides }).map((
-      [k, v],
-    ) => [flagOf(k as ParamName), v]),
-  );
-}
 
 async function setup(db: Database) {
   configureLogging({ level: "silent" });

@@ -9,7 +9,12 @@ import type { TriggerOptions } from "../../../src/pipeline/service.ts";
 import { type Cron, registerSchedules } from "../../../pipelines/schedules.ts";
 
 function fakeCron() {
-  const registered: { name: string; schedule: string; signal?: AbortSignal; tick: () => Promise<void> }[] = [];
+  const registered: {
+    name: string;
+    schedule: string;
+    signal?: AbortSignal;
+    tick: () => Promise<void>;
+  }[] = [];
   const cron: Cron = (name, schedule, options, handler) => {
     registered.push({ name, schedule, signal: options.signal, tick: handler });
   };
@@ -48,7 +53,9 @@ Deno.test("a tick while a run is active is skipped with a warning, and a failed 
     await registered[0].tick();
     fail = invalid("the database is gone");
     await registered[0].tick();
-    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.module === "pipelines/schedules");
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) =>
+      l.module === "pipelines/schedules"
+    );
     assert.deepEqual(logged.slice(1).map((l) => [l.level, l.msg]), [
       ["warn", "scheduled run skipped: a run is still active"],
       ["error", "scheduled run could not start"],
@@ -62,10 +69,16 @@ Deno.test("the scheduler answers /health and /metrics with the pipeline's series
   const metrics = createMetrics();
   metrics.pipelineLastSuccess.set({ dag: "recommend" }, 1_770_000_000);
   const app = createSchedulerApp({ metrics });
-  assert.deepEqual(await (await app.request("/health")).json(), { status: "ok", role: "scheduler" });
+  assert.deepEqual(await (await app.request("/health")).json(), {
+    status: "ok",
+    role: "scheduler",
+  });
   const res = await app.request("/metrics");
   assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
-  assert.match(await res.text(), /reelrank_pipeline_last_success_timestamp_seconds\{dag="recommend"\} 1770000000/);
+  assert.match(
+    await res.text(),
+    /reelrank_pipeline_last_success_timestamp_seconds\{dag="recommend"\} 1770000000/,
+  );
   assert.equal((await app.request("/api/v1/movies")).status, 404);
 });
 
@@ -73,8 +86,17 @@ Deno.test("REELRANK_DAG_CRON and SCHEDULER_PORT are validated, with defaults", (
   const c = loadConfig({});
   assert.equal(c.dagCron, "0 3 * * *");
   assert.equal(c.schedulerPort, 8001);
-  assert.equal(loadConfig({ REELRANK_DAG_CRON: " */15  2-4 * * 1,3 " }).dagCron, "*/15 2-4 * * 1,3");
-  assert.throws(() => loadConfig({ REELRANK_DAG_CRON: "every day" }), /REELRANK_DAG_CRON must be a 5-field cron expression .* got "every day"/);
+  assert.equal(
+    loadConfig({ REELRANK_DAG_CRON: " */15  2-4 * * 1,3 " }).dagCron,
+    "*/15 2-4 * * 1,3",
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_DAG_CRON: "every day" }),
+    /REELRANK_DAG_CRON must be a 5-field cron expression .* got "every day"/,
+  );
   assert.throws(() => loadConfig({ REELRANK_DAG_CRON: "0 3 * *" }), /REELRANK_DAG_CRON/);
-  assert.throws(() => loadConfig({ SCHEDULER_PORT: "x" }), /SCHEDULER_PORT must be a positive integer, got "x"/);
+  assert.throws(
+    () => loadConfig({ SCHEDULER_PORT: "x" }),
+    /SCHEDULER_PORT must be a positive integer, got "x"/,
+  );
 });
