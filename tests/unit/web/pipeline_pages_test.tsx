@@ -78,7 +78,7 @@ dbTest(
           /href="\/admin\/pipeline\/runs\/([^"#]+)#task-(\w+)" class="cell state state-([a-z-]+)"/g,
         ),
       ]
-        .map((m) => `${m[1] === a.id ? "a" : "b"}:${m[2]}:${m[3]}`);
+        .map((m) => `${m[1] === a.id ? "a" : m[1] === b.id ? "b" : m[1]}:${m[2]}:${m[3]}`);
       // Rows are tasks; within a row the oldest run comes first.
       assert.deepEqual(cells, [
         "a:first:success",
