@@ -17,7 +17,13 @@ import {
 } from "../pipeline/json.ts";
 import type { RunEvent } from "../pipeline/runner.ts";
 import type { TriggerOptions } from "../pipeline/service.ts";
-import type { Attempt, ListRunsOptions, LogLine, PipelineRun } from "../pipeline/store.ts";
+import type {
+  Attempt,
+  ListRunsOptions,
+  LogLine,
+  PipelineRun,
+  TaskStatus,
+} from "../pipeline/store.ts";
 import { TOKEN_FILE } from "../serving/admin_token.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
 import { readServerAddress } from "./server_file.ts";
@@ -147,26 +153,31 @@ export function remoteClient(
     onEvent({ type: "run", runId: id, status: "running" });
     for (;;) {
       const d = await detail(id);
-      for (const l of d.logs) {
-        const k = `${l.taskId}/${l.attempt}/${l.seq}`;
-        if (!logged.has(k)) {
-          (logged.add(k), onEvent({ type: "log", runId: id, line: logFromJson(l) }));
-        }
-      }
+      // Per task, in order: that it started, its new log lines, then how it ended.
       for (const t of d.tasks) {
+        if (t.status === "pending") continue;
+        const attempts = d.attempts.filter((a) => a.taskId === t.taskId);
+        const event = (status: TaskStatus, a = attempts.at(-1)) =>
+          onEvent({
+            type: "task",
+            runId: id,
+            taskId: t.taskId,
+            status,
+            attempt: a?.attempt ?? 0,
+            seconds: a?.durationSeconds ?? undefined,
+            error: a?.error ?? undefined,
+          });
+        if (!seen.has(t.taskId) && t.status !== "reused") event("running", attempts[0]);
+        for (const l of d.logs.filter((l) => l.taskId === t.taskId)) {
+          const k = `${l.taskId}/${l.attempt}/${l.seq}`;
+          if (!logged.has(k)) {
+            logged.add(k);
+            onEvent({ type: "log", runId: id, line: logFromJson(l) });
+          }
+        }
         const state = `${t.status}/${t.tries}`;
-        if (seen.get(t.taskId) === state || t.status === "pending") continue;
+        if (seen.get(t.taskId) !== state && t.status !== "running") event(t.status);
         seen.set(t.taskId, state);
-        const last = d.attempts.filter((a) => a.taskId === t.taskId).at(-1);
-        onEvent({
-          type: "task",
-          runId: id,
-          taskId: t.taskId,
-          status: t.status,
-          attempt: t.tries,
-          seconds: last?.durationSeconds ?? undefined,
-          error: last?.error ?? undefined,
-        });
       }
       if (d.status === "success" || d.status === "failed") {
         onEvent({ type: "run", runId: id, status: d.status, reason: d.statusReason ?? undefined });

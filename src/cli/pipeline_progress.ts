@@ -67,6 +67,9 @@ export function progressPrinter(
       case "failed":
         write(`  ${m} ${name(e.taskId)} failed after ${e.attempt} attempt(s): ${e.error}`);
         break;
+      case "reused":
+        write(`  ${m} ${name(e.taskId)} reused from the earlier run`);
+        break;
       case "upstream_failed":
         write(`  ${m} ${name(e.taskId)} not run (an upstream task failed)`);
         break;

@@ -157,6 +157,11 @@ export async function executeRun<D>(
   try {
     await o.store.markRunning(run.id);
     emit({ type: "run", runId: run.id, status: "running" });
+    for (const t of run.tasks) {
+      if (t.status === "reused") {
+        emit({ type: "task", runId: run.id, taskId: t.taskId, status: "reused", attempt: 0 });
+      }
+    }
     const running = new Map<string, Promise<void>>();
     const launch = (task: Task<D>) => {
       state.set(task.id, "running");
