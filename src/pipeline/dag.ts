@@ -73,13 +73,15 @@ export interface Dag<D> {
 const ID = /^[a-z][a-z0-9_]{0,62}$/;
 
 function withDefaults<D>(t: TaskSpec<D>): Task<D> {
+  // An option given as undefined takes its default too.
+  const given = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined));
   const task: Task<D> = {
     retries: 0,
     retryDelayMs: 10_000,
     backoff: 2,
     maxRetryDelayMs: 10 * 60_000,
     timeoutMs: 60 * 60_000,
-    ...t,
+    ...given as TaskSpec<D>,
     upstream: [...(t.upstream ?? [])],
   };
   const bad = (what: string, v: unknown) => {

@@ -1,6 +1,7 @@
 /** The pipeline pages in Chromium: the runs × tasks grid, a run's DAG, Gantt chart and logs, triggering and re-running with the token. */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { recommendDag } from "../../pipelines/recommend_dag.ts";
 import { smallRunParams } from "../fixtures/sequences/params.ts";
 import { backends, withDatabase } from "../helpers/db.ts";
 import { ADMIN_TOKEN } from "../helpers/serving.ts";
@@ -14,16 +15,7 @@ import {
   watchPage,
 } from "./support.ts";
 
-const TASKS = [
-  "ingest",
-  "snapshot",
-  "features",
-  "train",
-  "evaluate",
-  "register",
-  "promote",
-  "publish",
-];
+const TASKS = recommendDag.tasks.map((t) => t.id);
 
 /** The states of one column of the grid (a run), top to bottom. */
 const column = (page: Page, runId: string) =>

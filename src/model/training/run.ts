@@ -23,19 +23,12 @@ export { type Evaluation, flatMetrics } from "../evaluation/evaluate_run.ts";
 /** Where a training run's checkpoint is kept, among its artifacts. */
 export const CHECKPOINT_PATH = "model/model.rrck";
 
-/** What a training run produced. */
-export interface TrainRunResult {
-  runId: string;
+/** What a training run produced: the trained run, its evaluation and the gate's decision. */
+export interface TrainRunResult extends Omit<TrainStepResult, "checkpoint"> {
   version: number;
   decision: PromotionDecision;
   model: Evaluation;
   popularity: Evaluation;
-  params: TrainParams;
-  epochs: EpochLog[];
-  bestEpochs: number[];
-  trainSeconds: number;
-  users: number;
-  items: number;
 }
 
 /** Loads every stored interaction and applies the leave-last-two-out split. */
@@ -166,17 +159,12 @@ export async function trainAndRegister(
     snapshotId: options.snapshotId,
   });
   const decision = await promoteVersion(ctx, version.version);
+  const { checkpoint: _, ...run } = trained;
   return {
-    runId: trained.runId,
+    ...run,
     version: version.version,
     decision,
     model: evaluated.model,
     popularity: evaluated.popularity,
-    params: trained.params,
-    epochs: trained.epochs,
-    bestEpochs: trained.bestEpochs,
-    trainSeconds: trained.trainSeconds,
-    users: trained.users,
-    items: trained.items,
   };
 }

@@ -1,34 +1,19 @@
 /** /api/v1/pipeline: runs with tasks, attempts and logs; starting one with the admin token; 409 while one is active. */
 import assert from "node:assert/strict";
-import { defineDag } from "../../../src/pipeline/dag.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { ADMIN_TOKEN, type Fixture, postJson, withFixture } from "../../helpers/serving.ts";
-import { deferred, fakeTimers } from "../pipeline/support.ts";
+import { deferred, fakeTimers, standInDag } from "../pipeline/support.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** A DAG whose second task waits for `release` and fails its first attempt. */
+/** The stand-in DAG whose `work` waits for `release` and fails its first attempt. */
 function testDag(release: Promise<void>) {
-  return defineDag({
-    id: "recommend",
-    description: "a stand-in for the real DAG",
-    params: { k: { type: "int", default: 5, min: 1, max: 9, help: "how many", task: "work" } },
-    tasks: [
-      { id: "prepare", description: "p", run: () => Promise.resolve({ key: "objects/p.bin" }) },
-      {
-        id: "work",
-        description: "w",
-        upstream: ["prepare"],
-        retries: 1,
-        run: async (ctx) => {
-          ctx.log.info(`attempt ${ctx.attempt} with k=${ctx.params.k}`);
-          await release;
-          if (ctx.attempt === 1) throw new Error("flaky disk");
-          return { done: true };
-        },
-      },
-    ],
-  });
+  return standInDag(async (ctx) => {
+    ctx.log.info(`attempt ${ctx.attempt} with k=${ctx.params.k}`);
+    await release;
+    if (ctx.attempt === 1) throw new Error("flaky disk");
+    return { done: true };
+  }, { retries: 1 });
 }
 
 async function withPipeline(

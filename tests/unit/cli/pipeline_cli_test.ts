@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { writeServerAddress } from "../../../src/cli/server_file.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { openDatabase } from "../../../src/db/open.ts";
-import { defineDag } from "../../../src/pipeline/dag.ts";
 import { TOKEN_FILE } from "../../../src/serving/admin_token.ts";
 import { ADMIN_TOKEN, withFixture } from "../../helpers/serving.ts";
+import { standInDag } from "../pipeline/support.ts";
 import { runCliProcess } from "../tracking/support.ts";
 
 const cli = (name: string) => new URL(`../../../src/cli/${name}.ts`, import.meta.url).pathname;
@@ -68,20 +68,9 @@ Deno.test("pipeline run and list go through the server's API while it holds PGli
   await inTempDir(async (dir) => {
     const config = loadConfig({ REELRANK_DATA_DIR: dir });
     const db = await openDatabase(config); // holds the folder's lock, like a running `start`
-    const dag = defineDag({
-      id: "recommend",
-      description: "stand-in",
-      params: { k: { type: "int", default: 5, min: 1, max: 9, help: "k", task: "work" } },
-      tasks: [
-        { id: "prepare", description: "p", run: () => Promise.resolve({ key: "k" }) },
-        {
-          id: "work",
-          description: "w",
-          upstream: ["prepare"],
-          run: (ctx) => (ctx.log.info(`working with k=${ctx.params.k}`), Promise.resolve(1)),
-        },
-      ],
-    });
+    const dag = standInDag((
+      ctx,
+    ) => (ctx.log.info(`working with k=${ctx.params.k}`), Promise.resolve(1)));
     try {
       await withFixture(db, async (f) => {
         const server = Deno.serve(

@@ -1,11 +1,10 @@
 /** The pipeline pages through app.request(): the grid of runs × tasks, a run's DAG, Gantt bars and logs; the DAG layout. */
 import assert from "node:assert/strict";
-import { defineDag } from "../../../src/pipeline/dag.ts";
 import { layoutDag } from "../../../web/components/dag_graph.tsx";
 import { recommendDag } from "../../../pipelines/recommend_dag.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { withFixture } from "../../helpers/serving.ts";
-import { fakeTimers } from "../pipeline/support.ts";
+import { fakeTimers, standInDag } from "../pipeline/support.ts";
 
 Deno.test("layoutDag() puts each task one column after its deepest upstream task and arcs edges over skipped columns", () => {
   const g = layoutDag(recommendDag.tasks);
@@ -40,30 +39,10 @@ Deno.test("layoutDag() puts each task one column after its deepest upstream task
   assert.ok(at.d.x > at.b.x);
 });
 
-const flaky = defineDag({
-  id: "recommend",
-  description: "stand-in <b>dag</b>",
-  params: { k: { type: "int", default: 5, min: 1, max: 9, help: "k", task: "second" } },
-  tasks: [
-    { id: "first", description: "one", run: () => Promise.resolve({ key: "objects/one" }) },
-    {
-      id: "second",
-      description: "two",
-      upstream: ["first"],
-      retries: 1,
-      run: (ctx) => {
-        ctx.log.info(`try ${ctx.attempt} <script>`);
-        return ctx.attempt === 1 ? Promise.reject(new Error("disk <full>")) : Promise.resolve(2);
-      },
-    },
-    {
-      id: "third",
-      description: "three",
-      upstream: ["second"],
-      run: () => Promise.reject(new Error("no")),
-    },
-  ],
-});
+const flaky = standInDag((ctx) => {
+  ctx.log.info(`try ${ctx.attempt} <script>`);
+  return ctx.attempt === 1 ? Promise.reject(new Error("disk <full>")) : Promise.resolve(2);
+}, { retries: 1, report: true, description: "stand-in <b>dag</b>" });
 
 dbTest(
   "the pipeline grid shows a cell per run and task coloured by state, linking to the run",
@@ -81,12 +60,12 @@ dbTest(
         .map((m) => `${m[1] === a.id ? "a" : m[1] === b.id ? "b" : m[1]}:${m[2]}:${m[3]}`);
       // Rows are tasks; within a row the oldest run comes first.
       assert.deepEqual(cells, [
-        "a:first:success",
-        "b:first:success",
-        "a:second:success",
-        "b:second:success",
-        "a:third:failed",
-        "b:third:failed",
+        "a:prepare:success",
+        "b:prepare:success",
+        "a:work:success",
+        "b:work:success",
+        "a:report:failed",
+        "b:report:failed",
       ]);
       assert.ok(html.includes("stand-in &lt;b>dag&lt;/b>"));
       assert.ok(html.includes('data-island="TriggerButton"'));
@@ -106,12 +85,12 @@ dbTest(
       assert.equal(html.match(/<rect [^>]*class="state state-(success|failed)"/g)?.length, 3 + 4);
       assert.ok(html.includes("try 1 &lt;script>"));
       assert.ok(html.includes("disk &lt;full>"));
-      assert.ok(html.includes('id="task-second"'));
+      assert.ok(html.includes('id="task-work"'));
       assert.match(html, /<th scope="row">k<\/th>\s*<td class="mono">2<\/td>/);
       // Finished: the re-run button is offered, preselecting the failed task.
       assert.match(
         html,
-        /"from":\{"runId":"[^"]+","tasks":\["first","second","third"\],"selected":"third"\}/,
+        /"from":\{"runId":"[^"]+","tasks":\["prepare","work","report"\],"selected":"report"\}/,
       );
       const missing = await f.app.request("/admin/pipeline/runs/recommend-missing");
       assert.equal(missing.status, 404);
