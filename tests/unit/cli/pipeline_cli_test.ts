@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { writeServerAddress } from "../../../src/cli/server_file.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { openDatabase } from "../../../src/db/open.ts";
+import { configureLogging } from "../../../src/log.ts";
 import { TOKEN_FILE } from "../../../src/serving/admin_token.ts";
 import { ADMIN_TOKEN, withFixture } from "../../helpers/serving.ts";
 import { standInDag } from "../pipeline/support.ts";
@@ -67,6 +68,7 @@ for (
 Deno.test("pipeline run and list go through the server's API while it holds PGlite's folder", async () => {
   await inTempDir(async (dir) => {
     const config = loadConfig({ REELRANK_DATA_DIR: dir });
+    configureLogging({ level: "warn" });
     const db = await openDatabase(config); // holds the folder's lock, like a running `start`
     const dag = standInDag((
       ctx,
