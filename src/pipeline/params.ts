@@ -106,23 +106,39 @@ export function parseAssignments(words: readonly string[]): Record<string, strin
   return out;
 }
 
-/** Help lines, one per parameter: name, what it takes, what it does, its default, its task. */
+/** A parameter as help, the API and pages describe it. */
+export interface ParamInfo {
+  name: string;
+  task: string;
+  /** What it does; an enum's values are listed in it. */
+  help: string;
+  default: Json;
+}
+
+/** Every parameter of `table`, described (training ones from the hyperparameter table). */
+export function describeParams(table: ParamTable): ParamInfo[] {
+  return Object.entries(table).map(([name, spec]) => ({
+    name,
+    task: spec.task,
+    help: spec.type === "training"
+      ? (HYPERPARAMS[spec.name] as HyperSpec).help
+      : spec.type === "enum"
+      ? `${spec.help} (${spec.values.join("|")})`
+      : spec.help,
+    default: defaultOf(spec),
+  }));
+}
+
+/** Help lines, one per parameter: name, what it does, its default, its task. */
 export function paramsHelp(table: ParamTable): string {
-  return Object.entries(table).map(([name, spec]) => {
-    let help: string, shown: string;
-    if (spec.type === "training") {
-      const h = HYPERPARAMS[spec.name] as HyperSpec;
-      help = h.help;
-      shown = h.type === "features"
-        ? "4 bags"
-        : Array.isArray(h.default)
-        ? h.default.join(",")
-        : String(h.default);
-    } else {
-      help = spec.type === "enum" ? `${spec.help} (${spec.values.join("|")})` : spec.help;
-      shown = String(spec.default);
-    }
-    return `  ${name.padEnd(18)} ${help} [${shown}] (${spec.task})`;
+  return describeParams(table).map((p) => {
+    const d = p.default;
+    const shown = Array.isArray(d)
+      ? d.join(",")
+      : typeof d === "object" && d
+      ? "4 bags"
+      : String(d);
+    return `  ${p.name.padEnd(18)} ${p.help} [${shown}] (${p.task})`;
   }).join("\n");
 }
 

@@ -1,6 +1,6 @@
 /** What other parts use of the pipeline (the API, the site, drift detection): start runs, read them. */
-import { HYPERPARAMS, type ParamSpec as HyperSpec } from "../model/mod.ts";
-import type { Dag, Json } from "./dag.ts";
+import type { Dag } from "./dag.ts";
+import { describeParams, type ParamInfo } from "./params.ts";
 import type { Attempt, ListRunsOptions, LogLine, PipelineRun, Trigger } from "./store.ts";
 
 /** How to start a run. */
@@ -30,7 +30,7 @@ export interface DagInfo {
     retries: number;
     timeoutSeconds: number;
   }[];
-  params: { name: string; task: string; help: string; default: Json }[];
+  params: ParamInfo[];
 }
 
 /** The pipeline as the rest of reelrank sees it. Throws ReelrankError (NOT_FOUND, CONFLICT, …). */
@@ -70,12 +70,6 @@ export function dagInfo<D>(dag: Dag<D>): DagInfo {
       retries: t.retries,
       timeoutSeconds: t.timeoutMs / 1000,
     })),
-    params: Object.entries(dag.params).map(([name, spec]) => {
-      if (spec.type !== "training") {
-        return { name, task: spec.task, help: spec.help, default: spec.default };
-      }
-      const h = HYPERPARAMS[spec.name] as HyperSpec;
-      return { name, task: spec.task, help: h.help, default: structuredClone(h.default) as Json };
-    }),
+    params: describeParams(dag.params),
   };
 }

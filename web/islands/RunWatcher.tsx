@@ -26,7 +26,7 @@ export default function RunWatcher(props: RunWatcherProps) {
     const tick = async () => {
       try {
         const run = await apiJson<RunAnswer>(
-          `/api/v1/pipeline/runs/${encodeURIComponent(props.runId)}?task=-`,
+          `/api/v1/pipeline/runs/${encodeURIComponent(props.runId)}?logs=none`,
         );
         if (signatureOf(run) !== props.signature) return location.reload();
       } catch (err) {

@@ -183,6 +183,9 @@ export function pipelineRoutes(deps: AppDeps) {
           query: z.object({
             task: z.string().max(63).optional(),
             attempt: z.coerce.number().int().min(1).optional(),
+            logs: z.enum(["all", "none"]).default("all").openapi({
+              description: "none leaves the log lines out (to follow a run's state)",
+            }),
           }),
         },
         responses: { 200: json(RunDetail, "The run"), ...errors(400, 404, 503) },
@@ -194,7 +197,7 @@ export function pipelineRoutes(deps: AppDeps) {
         const run = await p.getRun(id);
         const [attempts, logs] = await Promise.all([
           p.listAttempts(id),
-          p.readLogs(id, { taskId: q.task, attempt: q.attempt }),
+          q.logs === "none" ? [] : p.readLogs(id, { taskId: q.task, attempt: q.attempt }),
         ]);
         return c.json({
           ...runToJson(run),

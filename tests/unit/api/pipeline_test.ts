@@ -82,6 +82,8 @@ dbTest(
       assert.deepEqual(only.logs.map((l: { message: string }) => l.message), [
         "attempt 2 with k=3",
       ]);
+      const state = await (await f.app.request(`${started.url}?logs=none`)).json();
+      assert.deepEqual([state.status, state.logs.length, state.attempts.length], ["success", 0, 3]);
     });
   },
 );
