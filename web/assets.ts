@@ -15,6 +15,8 @@ export interface AssetManifest {
   islands: Record<string, string>;
   /** Every file in web/dist besides the manifest. */
   files: string[];
+  /** The WASM kernel (wasm/build/kernel.wasm, content-hashed) that visitors' browsers rank with. */
+  kernel?: string;
 }
 
 /** Reads the manifest from `dir`; a missing build says how to make one. */
@@ -34,6 +36,8 @@ export function readManifest(dir = DIST_DIR): AssetManifest {
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
+  // The type WebAssembly.compileStreaming() requires.
+  ".wasm": "application/wasm",
 };
 
 /**
