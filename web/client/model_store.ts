@@ -20,6 +20,15 @@ export interface Pointer {
   catalog: { sha256: string; size: number; gzipSize: number; url: string };
 }
 
+// Keeping a copy is best effort: a full or private-mode store only means downloading again.
+async function store(cache: Cache, url: string, res: Response): Promise<void> {
+  try {
+    await cache.put(url, res);
+  } catch {
+    // nothing kept
+  }
+}
+
 /**
  * The server's pointer, asked afresh (it carries nothing about the visitor). Offline, the last
  * one stored is used, so a cached model keeps working.
@@ -36,7 +45,7 @@ export async function fetchPointer(): Promise<Pointer> {
   }
   const body = await res.json().catch(() => null);
   if (!res.ok) throw new Error(body?.error?.message ?? `${POINTER_URL}: ${res.status}`);
-  await cache.put(POINTER_URL, Response.json(body));
+  await store(cache, POINTER_URL, Response.json(body));
   return body as Pointer;
 }
 
@@ -63,7 +72,7 @@ export async function verifiedBytes(url: string, sha256: string): Promise<Uint8A
       `${url} arrived damaged (sha256 ${got.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`,
     );
   }
-  await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>));
+  await store(cache, url, new Response(bytes as Uint8Array<ArrayBuffer>));
   return bytes;
 }
 

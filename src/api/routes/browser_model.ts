@@ -97,7 +97,7 @@ export function browserModelRoutes(deps: AppDeps) {
   const downloads = new Downloads(deps.registry);
   const served = () => {
     const v = deps.serving.version();
-    if (v === null) throw unavailable("no model is loaded yet; the page ranks on the server");
+    if (v === null) throw unavailable("no model is loaded yet, so there is none to download");
     return v;
   };
   const checkpoint = "application/octet-stream";
