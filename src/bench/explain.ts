@@ -3,12 +3,10 @@
  * (a worker, as `serve` runs it) ranking histories with and without explanations, one at a time
  * and in batches, and POST /api/v1/recommendations through the app without a socket.
  */
-import { createApp } from "../api/app.ts";
 import type { Context } from "../context.ts";
-import { createMetrics } from "../observability/metrics.ts";
+import { localServer } from "./local_server.ts";
 import { MODEL_NAME } from "../registry/store.ts";
 import type { RankRequest } from "../serving/scorer.ts";
-import { startServing } from "../serving/serving.ts";
 import { openWorkerScorer } from "../serving/worker_scorer.ts";
 import { visitorHistories } from "./serve_load.ts";
 
@@ -63,13 +61,8 @@ export async function benchExplain(
 ): Promise<ExplainBenchResult> {
   const seconds = o.seconds ?? 3;
   const B = o.batch ?? 32;
-  const metrics = createMetrics();
-  const serving = await startServing(ctx, {
-    metrics,
-    clock: ctx.clock,
-    pollMs: 0,
-    threads: o.threads,
-  });
+  const server = await localServer(ctx, { threads: o.threads });
+  const { serving, app } = server;
   try {
     const version = serving.version();
     if (version === null) throw new Error(`no production model: ${serving.problem()}`);
@@ -102,15 +95,6 @@ export async function benchExplain(
     } finally {
       await scorer.close();
     }
-    const app = createApp({
-      db: ctx.db,
-      registry: ctx.registry,
-      tracking: ctx.tracking,
-      serving,
-      metrics,
-      adminToken: crypto.randomUUID(),
-      clock: ctx.clock,
-    });
     const route = (explain: boolean) => async (i: number) => {
       const res = await app.request("/api/v1/recommendations", {
         method: "POST",
@@ -135,6 +119,6 @@ export async function benchExplain(
       load_average_1m: round(Deno.loadavg()[0]),
     };
   } finally {
-    await serving.close();
+    await server.shutdown();
   }
 }

@@ -3,8 +3,8 @@
  * profile ranking 20 visitor histories in the page (src/bench/browser.ts), and the same
  * histories asked of the server to count identical top-10s.
  */
-import { startServer } from "../api/server.ts";
 import type { Context } from "../context.ts";
+import { localServer } from "./local_server.ts";
 import { type BrowserFigures, rankInBrowser } from "./browser.ts";
 import { chromiumMissing, launchChromium } from "./chromium.ts";
 import { visitorHistories } from "./serve_load.ts";
@@ -25,13 +25,7 @@ export async function benchBrowser(
 ): Promise<BrowserBenchResult> {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
-  const server = await startServer(ctx, {
-    port: 0,
-    host: "127.0.0.1",
-    adminToken: crypto.randomUUID(),
-    pollMs: 0,
-    threads: o.threads,
-  });
+  const server = await localServer(ctx, { threads: o.threads });
   const browser = await launchChromium();
   try {
     const h = server.serving.histories;

@@ -4,19 +4,9 @@
  * the same leave-one-out explanations. Histories given to it never leave the page.
  */
 import { Recommender } from "../../src/model/browser.ts";
+import type { MovieColumns } from "../../src/serving/downloads.ts";
 import type { CardMovie } from "../components/movie_card.tsx";
 import { fetchPointer, type Pointer, pruneExcept, verifiedBytes } from "./model_store.ts";
-
-/** What the server's catalogue route sends (src/serving/downloads.ts MovieColumns). */
-interface MovieColumns {
-  ids: number[];
-  titles: string[];
-  years: (number | null)[];
-  genres: string[];
-  genreIds: number[][];
-  overviews: (string | null)[];
-  posterUrls: (string | null)[];
-}
 
 /** A ranking made here. */
 export interface BrowserAnswer {
