@@ -10,6 +10,7 @@ import { MODEL_NAME } from "../../registry/store.ts";
 import { type Download, Downloads } from "../../serving/downloads.ts";
 import type { AppDeps } from "../deps.ts";
 import { router } from "../router.ts";
+import { acceptsGzip, matches } from "../negotiation.ts";
 import { errors, json, pathId } from "../schemas/common.ts";
 
 /** Header carrying the hex sha256 of the decoded body (the ETag's value, whatever the encoding). */
@@ -52,26 +53,6 @@ const binary = (description: string) => ({
   description,
   content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
 });
-
-// True when `header` (an Accept-Encoding value) accepts gzip: listed, or `*`, with q > 0.
-function acceptsGzip(header: string | undefined): boolean {
-  for (const part of (header ?? "").split(",")) {
-    const [name, ...params] = part.trim().toLowerCase().split(";");
-    if (name !== "gzip" && name !== "*") continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return q === undefined || Number(q.slice(2)) > 0;
-  }
-  return false;
-}
-
-// If-None-Match with weak comparison (RFC 9110 §13.1.2): any listed tag with this opaque value.
-function matches(header: string | undefined, sha: string): boolean {
-  if (!header) return false;
-  return header.split(",").some((t) => {
-    const tag = t.trim().replace(/^W\//, "");
-    return tag === "*" || tag === `"${sha}"`;
-  });
-}
 
 /**
  * Answers with `d`, gzipped when accepted. The gzip body gets the weak ETag W/"sha256" (same

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
+import { gunzip } from "../../../src/snapshot/codec.ts";
 import { assetRoutes, DIST_DIR, readManifest } from "../../../web/assets.ts";
 import { islandNames } from "../../../web/build.ts";
 
@@ -83,4 +84,17 @@ Deno.test("the kernel is in the build under a content hash and served as applica
   const served = new Uint8Array(await res.arrayBuffer());
   assert.deepEqual(served, built);
   assert.ok(WebAssembly.validate(served));
+});
+
+Deno.test("assets are gzipped for clients that accept it and sent as they are to others", async () => {
+  const app = new Hono().route("/", assetRoutes(() => manifest));
+  const path = `/static/${manifest.islands.RecommendationGrid}`;
+  const plain = new Uint8Array(await (await app.request(path)).arrayBuffer());
+  assert.deepEqual(plain, Deno.readFileSync(`${DIST_DIR}/${manifest.islands.RecommendationGrid}`));
+  const zipped = await app.request(path, { headers: { "accept-encoding": "gzip, br" } });
+  assert.equal(zipped.headers.get("content-encoding"), "gzip");
+  assert.equal(zipped.headers.get("vary"), "Accept-Encoding");
+  const body = new Uint8Array(await zipped.arrayBuffer());
+  assert.ok(body.length < plain.length, `${body.length} vs ${plain.length}`);
+  assert.deepEqual(await gunzip(body), plain);
 });
