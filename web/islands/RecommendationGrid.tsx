@@ -5,9 +5,9 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type CardMovie, MovieCard } from "../components/movie_card.tsx";
+import { RankingChoice, type Where } from "../components/ranking_choice.tsx";
 import { apiJson, eventId, postJson } from "../client/api.ts";
-import type { BrowserRanker } from "../client/browser_ranker.ts";
-import { FIRST_MARK, RANK_MEASURE } from "../client/timing.ts";
+import { markFirstBrowserAnswer, useBrowserRanker } from "../client/use_browser_ranker.ts";
 import { loadHistory, saveHistory, type WatchedMovie } from "../client/visitor_history.ts";
 import { browserRankingUnsupported } from "../client/wasm_support.ts";
 
@@ -30,14 +30,8 @@ export interface GridProps extends Record<string, unknown> {
   kernelUrl: string | null;
 }
 
-/** Where a visitor's movies are ranked: here, or on the server (the history is sent). */
-export type Where = "browser" | "server";
-
 /** localStorage key of the visitor's choice. */
 export const WHERE_KEY = "reelrank.visitor.ranking";
-
-/** How often a page ranking here asks whether the server has a new model. */
-const VERSION_CHECK_MS = 60_000;
 
 /** What the heading above the grid says about where the movies come from. */
 export function describe(answer: GridAnswer, who: { userId: number | null; watched: number }) {
@@ -64,19 +58,17 @@ export default function RecommendationGrid(props: GridProps) {
   // Null until the page has looked at this browser (the server renders without a choice).
   const [where, setWhere] = useState<Where | null>(null);
   const [unsupported, setUnsupported] = useState<string | null>(null);
-  const ranker = useRef<Promise<BrowserRanker> | null>(null);
   const latest = useRef({ genre, history, where });
   latest.current = { genre, history, where };
   const visitor = props.userId === null;
-
-  function openRanker(): Promise<BrowserRanker> {
-    return ranker.current ??= import("../client/browser_ranker.ts")
-      .then((m) => m.BrowserRanker.open(props.kernelUrl!))
-      .catch((err) => {
-        ranker.current = null;
-        throw err;
-      });
-  }
+  const rankHere = useBrowserRanker(props.kernelUrl, {
+    active: where === "browser",
+    onUpdated: (version) => {
+      setStatus(`Model version ${version} was downloaded in the background and ranks here now.`);
+      if (latest.current.history.length) refresh(latest.current);
+    },
+    onError: (message) => setStatus(`Could not update the model in this browser: ${message}`),
+  });
 
   async function refresh(next: { genre: string; history: WatchedMovie[]; where: Where | null }) {
     setBusy(true);
@@ -91,11 +83,7 @@ export default function RecommendationGrid(props: GridProps) {
         });
         setAnswer(await apiJson<GridAnswer>(`/api/v1/users/${props.userId}/recommendations?${q}`));
       } else if (ids.length && next.where === "browser") {
-        const r = await openRanker();
-        const started = performance.now();
-        const local = r.rank(ids, { k: props.k, genre: g });
-        performance.measure(RANK_MEASURE, { start: started });
-        setAnswer({ ...local, where: "browser" });
+        setAnswer({ ...(await rankHere(ids, { k: props.k, genre: g })), where: "browser" });
       } else if (ids.length) {
         const body = { history: ids, k: props.k, genre: g, explain: true };
         setAnswer(await apiJson<GridAnswer>("/api/v1/recommendations", postJson(body)));
@@ -123,34 +111,8 @@ export default function RecommendationGrid(props: GridProps) {
   }, []);
 
   useEffect(() => {
-    if (answer.where === "browser" && !performance.getEntriesByName(FIRST_MARK).length) {
-      performance.mark(FIRST_MARK);
-    }
+    if (answer.where === "browser") markFirstBrowserAnswer();
   }, [answer]);
-
-  // While ranking here: notice a new production version and download it in the background.
-  useEffect(() => {
-    if (where !== "browser") return;
-    const check = async () => {
-      if (!ranker.current || document.visibilityState !== "visible") return;
-      try {
-        const r = await ranker.current;
-        if (!(await r.update())) return;
-        setStatus(
-          `Model version ${r.version} was downloaded in the background and ranks here now.`,
-        );
-        if (latest.current.history.length) await refresh(latest.current);
-      } catch (err) {
-        setStatus(`Could not update the model in this browser: ${(err as Error).message}`);
-      }
-    };
-    const timer = setInterval(check, VERSION_CHECK_MS);
-    document.addEventListener("visibilitychange", check);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener("visibilitychange", check);
-    };
-  }, [where]);
 
   function choose(w: Where) {
     localStorage.setItem(WHERE_KEY, w);
@@ -223,27 +185,7 @@ export default function RecommendationGrid(props: GridProps) {
         <button type="submit">Filter</button>
       </form>
       {visitor && where
-        ? (
-          <p class="scoring">
-            <label>
-              <input
-                type="checkbox"
-                name="in-browser"
-                checked={where === "browser"}
-                disabled={unsupported !== null}
-                onChange={(e) => choose(e.currentTarget.checked ? "browser" : "server")}
-              />{" "}
-              Rank in this browser
-            </label>
-            <span class="note">
-              {unsupported
-                ? `Ranked on the server: ${unsupported}.`
-                : where === "browser"
-                ? "Your history never leaves this page: the model is downloaded once, checked by its sha256 and kept."
-                : "Your history is sent to the server to rank it."}
-            </span>
-          </p>
-        )
+        ? <RankingChoice where={where} unsupported={unsupported} onChoose={choose} />
         : null}
       <h2 class="recs-title">
         {describe(answer, { userId: props.userId, watched: history.length })}
