@@ -11,6 +11,7 @@ import { errorJson, handleError } from "./errors.ts";
 import { httpMetrics } from "./middleware/http_metrics.ts";
 import { requestId } from "./middleware/request_id.ts";
 import { type AppEnv, router } from "./router.ts";
+import { browserModelRoutes } from "./routes/browser_model.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { modelsRoutes } from "./routes/models.ts";
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     .route("/", moviesRoutes(deps))
     .route("/", eventsRoutes(deps))
     .route("/", modelsRoutes(deps))
+    .route("/", browserModelRoutes(deps))
     .route("/", runsRoutes(deps));
   app.route("/api/v1", api);
   app.route("/", opsRoutes(deps));

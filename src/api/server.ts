@@ -11,6 +11,8 @@ export interface RunningServer {
   url: string;
   serving: Serving;
   metrics: Metrics;
+  /** The app the socket serves (for in-process requests beside it, e.g. a benchmark's). */
+  app: ReturnType<typeof createApp>;
   /** Stops accepting requests, lets in-flight ones finish, then frees the model. */
   shutdown(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startServer(
     url: `http://${host}:${server.addr.port}`,
     serving,
     metrics,
+    app,
     async shutdown() {
       await server.shutdown();
       await serving.close();

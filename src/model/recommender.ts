@@ -7,6 +7,7 @@ import {
   CsrBuilder,
   encodeHistory,
   type FeatureSpec,
+  historyWindow,
   maxNonZeros,
   validateFeatureSpec,
 } from "../features/history_features.ts";
@@ -230,44 +231,66 @@ export class Recommender {
 
   /**
    * Why each of `targets` is recommended for `history`: exact leave-one-out — for every distinct
-   * movie of the history, the drop of each target's score when all its occurrences are removed —
-   * computed in batched passes up to the output layer (a score is u · O[target] + bias, so only the
-   * targets' dot products are needed, not the catalogue). Per target, up to `max` (default 3)
-   * movies with a positive drop, largest first; a target never explains itself. Movies older than
-   * every bag's window cannot change a score and are not tried.
+   * movie of the history, the drop of each target's score when all its occurrences are removed.
+   * Per target, up to `max` (default 3) movies with a positive drop, largest first (ties by
+   * ascending id); a target never explains itself. See {@link explainMany}.
    */
   explain(
     history: readonly number[],
     targets: readonly number[],
     options: { max?: number } = {},
   ): Because[][] {
+    return this.explainMany([{ history, targets }], options)[0];
+  }
+
+  /**
+   * {@link explain} for many histories at once: every history and each of its leave-one-out
+   * variants go through the network together, in batched passes that stop before the output
+   * layer (a score is u · O[target] + bias, so only the targets' dot products are needed, not the
+   * catalogue). Movies older than every bag's window cannot change a score and are not tried.
+   * Answer `i`, target `j` explains `requests[i].targets[j]`.
+   */
+  explainMany(
+    requests: readonly { history: readonly number[]; targets: readonly number[] }[],
+    options: { max?: number } = {},
+  ): Because[][][] {
     const max = options.max ?? 3;
-    const idx = history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
-    const window = Math.max(
-      ...this.features.bags.map((b) => b.kind === "all" ? b.max ?? Infinity : Math.ceil(5 * b.tau)),
-    );
-    const tried = [...new Set(idx.slice(Math.max(0, idx.length - window)))];
-    const variants = [idx, ...tried.map((m) => idx.filter((i) => i !== m))];
+    const window = historyWindow(this.features);
+    const variants: number[][] = [];
+    const plans = requests.map((r) => {
+      const idx = r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
+      const tried = [...new Set(idx.slice(Math.max(0, idx.length - window)))];
+      const first = variants.length;
+      variants.push(idx, ...tried.map((m) => idx.filter((i) => i !== m)));
+      return { first, tried };
+    });
     const K = outputWidth(this.net.config);
     const u = new Float32Array(variants.length * K);
     for (const [s, e] of this.#chunks(variants)) {
       u.set(this.net.represent(this.encode(variants.slice(s, e))), s * K);
     }
-    return targets.map((target) => {
-      const t = this.indexOf(target);
-      if (t < 0) return [];
-      const { row } = this.net.outputRow(t);
-      const score = (v: number) => {
-        let x = 0;
-        for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
-        return x;
-      };
-      const full = score(0);
-      return tried
-        .map((m, i) => ({ movieId: this.itemIds[m], contribution: full - score(i + 1) }))
-        .filter((b) => b.contribution > 0 && b.movieId !== target)
-        .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
-        .slice(0, max);
+    // Dot product of variant v's vector with an output row (the bias cancels in every drop).
+    const dot = (v: number, row: Float32Array) => {
+      let x = 0;
+      for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
+      return x;
+    };
+    return requests.map((r, i) => {
+      const { first, tried } = plans[i];
+      return r.targets.map((target) => {
+        const t = this.indexOf(target);
+        if (t < 0) return [];
+        const { row } = this.net.outputRow(t);
+        const full = dot(first, row);
+        return tried
+          .map((m, j) => ({
+            movieId: this.itemIds[m],
+            contribution: full - dot(first + 1 + j, row),
+          }))
+          .filter((b) => b.contribution > 0 && b.movieId !== target)
+          .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
+          .slice(0, max);
+      });
     });
   }
 

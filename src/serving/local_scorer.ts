@@ -1,6 +1,6 @@
 /** A scorer on this thread: the Recommender in its own kernel, genre masks built once per genre. */
 import { Recommender, type RecommendRequest, type Scored } from "../model/mod.ts";
-import type { ModelScorer, RankRequest, ScorerOptions } from "./scorer.ts";
+import type { ModelScorer, Ranked, RankRequest, ScorerOptions } from "./scorer.ts";
 
 /** Ranks requests with a recommender, turning genres into allow masks (cached per genre). */
 export class MaskedRanker {
@@ -28,8 +28,17 @@ export class MaskedRanker {
     };
   }
 
-  rank(requests: readonly RankRequest[]): Scored[][] {
-    return this.#model.recommendMany(requests.map((r) => this.#request(r)));
+  /** Ranks every request in batched calls; those that ask are explained in one more batch. */
+  rank(requests: readonly RankRequest[]): Ranked[][] {
+    const ranked: Ranked[][] = this.#model.recommendMany(requests.map((r) => this.#request(r)));
+    const asked = requests.flatMap((r, i) => r.explain ? [i] : []);
+    if (asked.length === 0) return ranked;
+    const why = this.#model.explainMany(asked.map((i) => ({
+      history: requests[i].history,
+      targets: ranked[i].map((s) => s.movieId),
+    })));
+    asked.forEach((i, j) => ranked[i].forEach((s, t) => s.because = why[j][t]));
+    return ranked;
   }
 
   similar(

@@ -6,11 +6,13 @@ import type { Section } from "../components/layout.tsx";
 import { renderPage } from "../render.tsx";
 
 /**
- * Scripts only from this origin (island props are JSON, never executed), images from here, TMDB's
- * poster host or inline SVG data; nothing may frame the site.
+ * Scripts only from this origin (island props are JSON, never executed) plus compiling WebAssembly
+ * ('wasm-unsafe-eval': the kernel a visitor's browser ranks with; no eval of JavaScript), images
+ * from here, TMDB's poster host or inline SVG data; nothing may frame the site.
  */
 export const CSP = "default-src 'self'; img-src 'self' https://image.tmdb.org data:; " +
-  "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
 
 /** Answers with the page as HTML. */
 export function page(
