@@ -67,6 +67,7 @@ export class RecommendationService {
     if (!served) {
       const exclude = new Set([...history, ...(o.exclude ?? [])]);
       const popular = this.#catalog().popular(o.k, { exclude, genre: o.genre });
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
       return { strategy: "popularity", modelVersion: null, items: this.#items(popular) };
     }
     const scored = await served.batcher.submit({
@@ -75,6 +76,7 @@ export class RecommendationService {
       exclude: o.exclude,
       genre: o.genre,
     });
+    this.#metrics.recommendationsServed.inc({ strategy: "model" });
     return { strategy: "model", modelVersion: served.version.version, items: this.#items(scored) };
   }
 
@@ -86,6 +88,7 @@ export class RecommendationService {
         exclude: new Set(o.exclude ?? []),
         genre: o.genre,
       });
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
       return { strategy: "popularity", modelVersion: null, items: this.#items(popular) };
     }
     const key = `${this.#holder.current?.version.version ?? "-"}|${o.k}|${o.genre ?? ""}|${
@@ -93,6 +96,7 @@ export class RecommendationService {
     }`;
     const hit = this.cache.get(userId, key);
     this.#metrics.cacheLookups.inc({ result: hit ? "hit" : "miss" });
+    if (hit) this.#metrics.recommendationsServed.inc({ strategy: hit.strategy });
     if (hit) return hit;
     const answer = await this.#rank(history, o);
     // Only model answers are cached: a popularity stand-in must not outlive the model's arrival.
