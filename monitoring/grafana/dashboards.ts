@@ -111,9 +111,14 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
         loki: true,
       },
       logs(
-        "Failed requests",
-        "Requests answered 500, with their request id (quote it to find the cause).",
-        '{job="reelrank", role="workhorse"} | json | request_id != ""',
+        "Server errors by request id",
+        "Requests that failed inside the server, with the cause; callers quote the request id.",
+        '{job="reelrank", role="workhorse", level="error"} | json | request_id != ""',
+      ),
+      logs(
+        "Refused and failed requests (LOG_LEVEL=debug)",
+        "Access lines of 4xx and 5xx answers, with route, status, time taken and request id.",
+        '{job="reelrank", role="workhorse"} | json | msg="request" | status=~"[45].."',
       ),
     ],
   },

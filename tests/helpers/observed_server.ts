@@ -5,7 +5,7 @@
  * then served on a loopback port with traffic kept flowing until `close()`.
  */
 import { startServer } from "../../src/api/server.ts";
-import { loadConfig } from "../../src/config.ts";
+import { type Config, loadConfig, type LogLevel } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
 import { ingestMovieLens } from "../../src/data/ingest_movielens.ts";
 import type { Database } from "../../src/db/types.ts";
@@ -46,10 +46,20 @@ export interface ObservedServer {
   close(): Promise<void>;
 }
 
-/** Prepares the data and models on `db`, serves them, and starts the traffic. */
-export async function observedServer(db: Database): Promise<ObservedServer> {
-  configureLogging({ level: "warn" });
-  const ctx = createContext({ config: loadConfig({}), db, objects: new MemoryObjectStore() });
+/**
+ * Prepares the data and models on `db`, serves them, and starts the traffic. `logLevel` (default
+ * warn) and `config` let the log tests watch everything with secrets configured.
+ */
+export async function observedServer(
+  db: Database,
+  options: { logLevel?: LogLevel; config?: Config } = {},
+): Promise<ObservedServer> {
+  configureLogging({ level: options.logLevel ?? "warn" });
+  const ctx = createContext({
+    config: options.config ?? loadConfig({}),
+    db,
+    objects: new MemoryObjectStore(),
+  });
   const folder = await movieLensFolder();
   const report = await ingestMovieLens(db, { path: folder, metrics: ctx.metrics });
   await Deno.remove(folder, { recursive: true });
