@@ -51,22 +51,29 @@ export async function refreshDatabaseGauges(
 /**
  * Refreshes the stored-state gauges on scrape, at most every `maxAgeMs` (default 15 s, so a
  * count over millions of interactions runs at most four times a minute). A failed read is
- * logged and the previous values stay.
+ * logged and the previous values stay; a read slower than `timeoutMs` (default 5 s) finishes in
+ * the background while the scrape answers with the previous values, so a stuck database never
+ * makes the server look down.
  */
 export function attachDatabaseGauges(
   metrics: Metrics,
   deps: { db: Sql; objects: ObjectStore; clock: () => Date },
-  options: { maxAgeMs?: number } = {},
+  options: { maxAgeMs?: number; timeoutMs?: number } = {},
 ): void {
   let last = -Infinity;
+  let reading: Promise<void> | undefined;
   metrics.onScrape(async () => {
     const now = deps.clock().getTime();
-    if (now - last < (options.maxAgeMs ?? 15_000)) return;
+    if (reading || now - last < (options.maxAgeMs ?? 15_000)) return;
     last = now;
-    try {
-      await refreshDatabaseGauges(metrics, deps);
-    } catch (err) {
-      log.warn("could not read the stored-state gauges; the previous values stay", { error: err });
-    }
+    reading = refreshDatabaseGauges(metrics, deps).catch((err) =>
+      log.warn("could not read the stored-state gauges; the previous values stay", { error: err })
+    ).finally(() => reading = undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      reading,
+      new Promise<void>((resolve) => timer = setTimeout(resolve, options.timeoutMs ?? 5_000)),
+    ]);
+    clearTimeout(timer);
   });
 }

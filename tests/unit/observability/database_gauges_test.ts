@@ -95,3 +95,38 @@ dbTest("a failed read keeps the previous values and /metrics still answers", asy
     configureLogging({ write: (l) => console.error(l) });
   }
 });
+
+dbTest("a read slower than the timeout answers the scrape with the previous values", async (db) => {
+  configureLogging({ level: "warn" });
+  await seedCatalog(db);
+  const clock = fakeClock();
+  const metrics = createMetrics({ defaults: false });
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => release = r);
+  let stall = false;
+  const slow = {
+    ...db,
+    query: async <T>(text: string, params?: readonly unknown[]) => {
+      if (stall) await gate;
+      return await db.query<T>(text, params);
+    },
+  } as typeof db;
+  attachDatabaseGauges(metrics, { db: slow, objects: new MemoryObjectStore(), clock: clock.now }, {
+    timeoutMs: 50,
+  });
+  assert.equal(sample(await metrics.registry.metrics(), 'reelrank_data_rows{table="movies"}'), 180);
+  await db.query("DELETE FROM movies WHERE id > 100");
+  stall = true;
+  clock.advance(60_000);
+  assert.equal(sample(await metrics.registry.metrics(), 'reelrank_data_rows{table="movies"}'), 180);
+  stall = false;
+  release();
+  // The stalled read finishes in the background; a later scrape starts a fresh one.
+  let movies = 180;
+  for (let i = 0; i < 50 && movies !== 100; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    clock.advance(60_000);
+    movies = sample(await metrics.registry.metrics(), 'reelrank_data_rows{table="movies"}');
+  }
+  assert.equal(movies, 100);
+});
