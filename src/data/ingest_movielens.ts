@@ -53,94 +53,91 @@ export async function ingestMovieLens(
   const folder = await openMovieLensFolder(opts.path);
   const batchSize = opts.batchSize ?? 10_000;
   const params = { path: folder.dir };
-  const report = await runIngest(
-    db,
-    { source: "movielens", params, metrics: opts.metrics },
-    async (runId) => {
-      const tables = {
-        links: emptyCounts(),
-        movies: emptyCounts(),
-        users: emptyCounts(),
-        interactions: emptyCounts(),
-      };
-      const { links, rejected: badLinks } = await readMovieLensLinks(folder);
-      tables.links.read = links.size + badLinks.length;
-      tables.links.accepted = links.size;
-      tables.links.rejected = badLinks.length;
-      let pendingRejects: Rejection[] = badLinks.map((r) =>
-        rejection(r, r.result.ok ? "" : r.result.reason)
-      );
+  const run = { source: "movielens" as const, params, metrics: opts.metrics };
+  const report = await runIngest(db, run, async (runId) => {
+    const tables = {
+      links: emptyCounts(),
+      movies: emptyCounts(),
+      users: emptyCounts(),
+      interactions: emptyCounts(),
+    };
+    const { links, rejected: badLinks } = await readMovieLensLinks(folder);
+    tables.links.read = links.size + badLinks.length;
+    tables.links.accepted = links.size;
+    tables.links.rejected = badLinks.length;
+    let pendingRejects: Rejection[] = badLinks.map((r) =>
+      rejection(r, r.result.ok ? "" : r.result.reason)
+    );
 
-      // Movies: keyed by movieId; a later duplicate line replaces the earlier one and is counted.
-      let batch = new Map<number, MovieRecord>();
-      const flushMovies = async () => {
-        const rows = [...batch.values()];
-        const rejects = pendingRejects;
-        batch = new Map();
-        pendingRejects = [];
-        await db.transaction(async (tx) => {
-          addWrites(tables.movies, await upsertMovieLensMovies(tx, rows, runId));
-          await insertRejected(tx, "movielens", rejects, runId);
-          await heartbeat(tx, runId);
-        });
-        opts.onBatch?.("movies", tables.movies);
-      };
-      for await (const row of readMovieLensMovies(folder, links)) {
-        tables.movies.read++;
-        if (!row.result.ok) {
-          tables.movies.rejected++;
-          pendingRejects.push(rejection(row, row.result.reason));
-          continue;
-        }
-        if (batch.has(row.result.value.id!)) tables.movies.duplicates++;
-        batch.set(row.result.value.id!, row.result.value);
-        if (batch.size >= 2000) await flushMovies();
+    // Movies: keyed by movieId; a later duplicate line replaces the earlier one and is counted.
+    let batch = new Map<number, MovieRecord>();
+    const flushMovies = async () => {
+      const rows = [...batch.values()];
+      const rejects = pendingRejects;
+      batch = new Map();
+      pendingRejects = [];
+      await db.transaction(async (tx) => {
+        addWrites(tables.movies, await upsertMovieLensMovies(tx, rows, runId));
+        await insertRejected(tx, "movielens", rejects, runId);
+        await heartbeat(tx, runId);
+      });
+      opts.onBatch?.("movies", tables.movies);
+    };
+    for await (const row of readMovieLensMovies(folder, links)) {
+      tables.movies.read++;
+      if (!row.result.ok) {
+        tables.movies.rejected++;
+        pendingRejects.push(rejection(row, row.result.reason));
+        continue;
       }
-      await flushMovies();
-      log.info("movies stored", { ingest_run_id: runId, ...tables.movies });
+      if (batch.has(row.result.value.id!)) tables.movies.duplicates++;
+      batch.set(row.result.value.id!, row.result.value);
+      if (batch.size >= 2000) await flushMovies();
+    }
+    await flushMovies();
+    log.info("movies stored", { ingest_run_id: runId, ...tables.movies });
 
-      // Ratings: must name a stored movie; users are created as they first appear.
-      const movieIds = new Set(
-        (await db.query<{ id: number }>("SELECT id FROM movies")).map((r) => r.id),
-      );
-      const seenUsers = new Set<number>();
-      let ratings = new Map<string, InteractionRecord>();
-      const flushRatings = async () => {
-        const rows = [...ratings.values()];
-        const newUsers = [...new Set(rows.map((r) => r.userId))].filter((u) => !seenUsers.has(u));
-        const rejects = pendingRejects;
-        ratings = new Map();
-        pendingRejects = [];
-        await db.transaction(async (tx) => {
-          addWrites(tables.users, await upsertMovieLensUsers(tx, newUsers, runId));
-          addWrites(tables.interactions, await upsertInteractions(tx, rows, runId));
-          await insertRejected(tx, "movielens", rejects, runId);
-          await heartbeat(tx, runId);
-        });
-        for (const u of newUsers) seenUsers.add(u);
-        opts.onBatch?.("interactions", tables.interactions);
-      };
-      for await (const row of readMovieLensRatings(folder)) {
-        tables.interactions.read++;
-        let reason = row.result.ok ? undefined : row.result.reason;
-        if (row.result.ok && !movieIds.has(row.result.value.movieId)) {
-          reason = `movieId ${row.result.value.movieId} is not in movies.csv`;
-        }
-        if (reason !== undefined || !row.result.ok) {
-          tables.interactions.rejected++;
-          pendingRejects.push(rejection(row, reason!));
-          continue;
-        }
-        const key = `${row.result.value.userId}:${row.result.value.movieId}`;
-        if (ratings.has(key)) tables.interactions.duplicates++;
-        ratings.set(key, row.result.value);
-        if (ratings.size >= batchSize) await flushRatings();
+    // Ratings: must name a stored movie; users are created as they first appear.
+    const movieIds = new Set(
+      (await db.query<{ id: number }>("SELECT id FROM movies")).map((r) => r.id),
+    );
+    const seenUsers = new Set<number>();
+    let ratings = new Map<string, InteractionRecord>();
+    const flushRatings = async () => {
+      const rows = [...ratings.values()];
+      const newUsers = [...new Set(rows.map((r) => r.userId))].filter((u) => !seenUsers.has(u));
+      const rejects = pendingRejects;
+      ratings = new Map();
+      pendingRejects = [];
+      await db.transaction(async (tx) => {
+        addWrites(tables.users, await upsertMovieLensUsers(tx, newUsers, runId));
+        addWrites(tables.interactions, await upsertInteractions(tx, rows, runId));
+        await insertRejected(tx, "movielens", rejects, runId);
+        await heartbeat(tx, runId);
+      });
+      for (const u of newUsers) seenUsers.add(u);
+      opts.onBatch?.("interactions", tables.interactions);
+    };
+    for await (const row of readMovieLensRatings(folder)) {
+      tables.interactions.read++;
+      let reason = row.result.ok ? undefined : row.result.reason;
+      if (row.result.ok && !movieIds.has(row.result.value.movieId)) {
+        reason = `movieId ${row.result.value.movieId} is not in movies.csv`;
       }
-      await flushRatings();
-      tables.users.read = seenUsers.size;
-      return tables;
-    },
-  );
+      if (reason !== undefined || !row.result.ok) {
+        tables.interactions.rejected++;
+        pendingRejects.push(rejection(row, reason!));
+        continue;
+      }
+      const key = `${row.result.value.userId}:${row.result.value.movieId}`;
+      if (ratings.has(key)) tables.interactions.duplicates++;
+      ratings.set(key, row.result.value);
+      if (ratings.size >= batchSize) await flushRatings();
+    }
+    await flushRatings();
+    tables.users.read = seenUsers.size;
+    return tables;
+  });
   log.info("movielens ingest finished", { ingest_run_id: report.runId, seconds: report.seconds });
   return report;
 }
