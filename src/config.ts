@@ -33,6 +33,12 @@ export interface Config {
   logLevel: LogLevel;
   /** Worker threads for the kernel (`REELRANK_THREADS`, default: the number of cores, at most 2). */
   threads: number;
+  drift: {
+    /** `REELRANK_DRIFT_THRESHOLD`: the PSI above which drift is reported (default 0.2). */
+    threshold: number;
+    /** `REELRANK_DRIFT_RETRAIN`: start a retraining run when data drift crosses it (default false). */
+    retrain: boolean;
+  };
   /** True under CI (`CI=true`): progress output stays quiet. */
   ci: boolean;
   /** Values that must never be printed: used by the logger to scrub messages. */
@@ -53,6 +59,14 @@ function positiveNumber(env: Env, name: string, fallback: number, integer = fals
     );
   }
   return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw invalid(`${name} must be true or false, got "${raw}"; unset it to use ${fallback}`);
 }
 
 function trimSlash(s: string): string {
@@ -131,6 +145,10 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     adminToken,
     logLevel,
     threads: Math.min(positiveNumber(env, "REELRANK_THREADS", Math.min(cores, 2), true), 16),
+    drift: {
+      threshold: positiveNumber(env, "REELRANK_DRIFT_THRESHOLD", 0.2),
+      retrain: flag(env, "REELRANK_DRIFT_RETRAIN", false),
+    },
     ci: env.CI === "true" || env.CI === "1",
     secrets,
   });

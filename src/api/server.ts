@@ -3,6 +3,7 @@ import type { Context } from "../context.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
 import { type Serving, startServing } from "../serving/serving.ts";
+import { attachDatabaseGauges } from "../observability/database_gauges.ts";
 import { createApp } from "./app.ts";
 
 /** A listening server. */
@@ -28,14 +29,18 @@ export interface ServerOptions {
   pollMs?: number;
   /** Kernel threads of each loaded model (default 1); REELRANK_THREADS for serve and start. */
   threads?: number;
+  /** The registry /metrics shows (default: a new one); serve and start pass the context's. */
+  metrics?: Metrics;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
 export async function startServer(
-  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock">,
+  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock" | "objects">,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
+  // The workhorse exports what is stored (data, snapshots, drift), whoever wrote it.
+  attachDatabaseGauges(metrics, { db: ctx.db, objects: ctx.objects, clock: ctx.clock });
   const serving = await startServing(ctx, {
     metrics,
     clock: ctx.clock,

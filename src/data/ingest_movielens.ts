@@ -1,6 +1,7 @@
 /** Ingests a MovieLens folder: links, movies, then users and ratings, in committed batches. */
 import type { Database } from "../db/types.ts";
 import { getLogger } from "../log.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { InteractionRecord, MovieRecord } from "./contract.ts";
 import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
 import { heartbeat, runIngest } from "./ingest_runs.ts";
@@ -29,6 +30,8 @@ export interface MovieLensIngestOptions {
   batchSize?: number;
   /** Called after each committed batch with the counts so far (progress output, tests). */
   onBatch?: (table: "movies" | "interactions", counts: TableCounts) => void;
+  /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
+  metrics?: Metrics;
 }
 
 function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
@@ -50,7 +53,8 @@ export async function ingestMovieLens(
   const folder = await openMovieLensFolder(opts.path);
   const batchSize = opts.batchSize ?? 10_000;
   const params = { path: folder.dir };
-  const report = await runIngest(db, { source: "movielens", params }, async (runId) => {
+  const run = { source: "movielens" as const, params, metrics: opts.metrics };
+  const report = await runIngest(db, run, async (runId) => {
     const tables = {
       links: emptyCounts(),
       movies: emptyCounts(),
@@ -91,7 +95,7 @@ export async function ingestMovieLens(
       if (batch.size >= 2000) await flushMovies();
     }
     await flushMovies();
-    log.info("movies stored", { run_id: runId, ...tables.movies });
+    log.info("movies stored", { ingest_run_id: runId, ...tables.movies });
 
     // Ratings: must name a stored movie; users are created as they first appear.
     const movieIds = new Set(
@@ -134,6 +138,6 @@ export async function ingestMovieLens(
     tables.users.read = seenUsers.size;
     return tables;
   });
-  log.info("movielens ingest finished", { run_id: report.runId, seconds: report.seconds });
+  log.info("movielens ingest finished", { ingest_run_id: report.runId, seconds: report.seconds });
   return report;
 }

@@ -80,7 +80,7 @@ export class ModelHolder {
     const old = this.#current;
     this.#current = served;
     m.modelSwitches.inc();
-    setModelInfo(m, v.version);
+    setModelInfo(m, v);
     log.info("model in service", { version: v.version, previous: old?.version.version ?? null });
     if (old) this.#retire(old);
     // The switch has happened: a follower that fails (a catalogue refresh) is logged, not thrown,

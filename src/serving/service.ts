@@ -85,6 +85,7 @@ export class RecommendationService {
     if (!served) {
       const exclude = new Set([...history, ...(o.exclude ?? [])]);
       const popular = this.#catalog().popular(o.k, { exclude, genre: o.genre });
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
       return {
         strategy: "popularity",
         modelVersion: null,
@@ -98,6 +99,7 @@ export class RecommendationService {
       genre: o.genre,
       explain: o.explain,
     });
+    this.#metrics.recommendationsServed.inc({ strategy: "model" });
     return {
       strategy: "model",
       modelVersion: served.version.version,
@@ -113,6 +115,7 @@ export class RecommendationService {
         exclude: new Set(o.exclude ?? []),
         genre: o.genre,
       });
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
       return {
         strategy: "popularity",
         modelVersion: null,
@@ -125,6 +128,7 @@ export class RecommendationService {
     }${o.explain ? "|explain" : ""}`;
     const hit = this.cache.get(userId, key);
     this.#metrics.cacheLookups.inc({ result: hit ? "hit" : "miss" });
+    if (hit) this.#metrics.recommendationsServed.inc({ strategy: hit.strategy });
     if (hit) return hit;
     const answer = await this.#rank(history, o);
     // Only model answers are cached: a popularity stand-in must not outlive the model's arrival.

@@ -44,3 +44,19 @@ Deno.test("loadConfig() collects every secret so the logger can scrub it, the da
   });
   assert.deepEqual([...c.secrets].sort(), ["aws-secret-456", "db-pass-789", "tmdb-key-123"]);
 });
+
+Deno.test("loadConfig() reads the drift threshold and the retrain switch, and names a bad value", () => {
+  assert.deepEqual(loadConfig({}).drift, { threshold: 0.2, retrain: false });
+  assert.deepEqual(
+    loadConfig({ REELRANK_DRIFT_THRESHOLD: "0.35", REELRANK_DRIFT_RETRAIN: "true" }).drift,
+    { threshold: 0.35, retrain: true },
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_DRIFT_THRESHOLD: "high" }),
+    /REELRANK_DRIFT_THRESHOLD must be a positive number, got "high"/,
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_DRIFT_RETRAIN: "maybe" }),
+    /REELRANK_DRIFT_RETRAIN must be true or false, got "maybe"/,
+  );
+});

@@ -119,6 +119,7 @@ dbTest("no page of the site contains the admin token", async (db) => {
       `/admin/compare?run=${runs.items[0].id}&run=${runs.items[1].id}`,
       "/admin/registry",
       "/admin/data",
+      "/admin/drift",
       "/admin/runs/missing",
       "/movies/0",
     ];
