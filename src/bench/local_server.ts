@@ -4,7 +4,7 @@ import type { Context } from "../context.ts";
 
 /** Starts the app on the context's data and production model for a benchmark. */
 export function localServer(
-  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock">,
+  ctx: Pick<Context, "db" | "objects" | "registry" | "tracking" | "clock">,
   options: Omit<ServerOptions, "port" | "host" | "adminToken" | "pollMs"> = {},
 ): Promise<RunningServer> {
   return startServer(ctx, {
