@@ -12,6 +12,7 @@ import {
 } from "../features/history_features.ts";
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
+import type { RecommenderModel } from "./model.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
@@ -23,6 +24,8 @@ export const INFER_MAX_NNZ = 1 << 16;
 /** What a checkpoint's manifest says about the recommender around the network. */
 export interface RecommenderManifest {
   kind: "reelrank-next-item";
+  /** The model family (checkpoints written before families existed have none: they are "mlp"). */
+  family?: "mlp";
   /** Movie ids by dense index (the item universe, ascending). */
   itemIds: number[];
   features: FeatureSpec;
@@ -54,7 +57,8 @@ export interface RecommendRequest {
 }
 
 /** A network plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
-export class Recommender {
+export class Recommender implements RecommenderModel {
+  readonly family = "mlp" as const;
   readonly net: Net;
   readonly itemIds: Int32Array;
   readonly features: FeatureSpec;
@@ -297,6 +301,7 @@ export class Recommender {
   ): Promise<Uint8Array> {
     const manifest: RecommenderManifest = {
       kind: "reelrank-next-item",
+      family: "mlp",
       itemIds: Array.from(this.itemIds),
       features: this.features,
       info: { ...this.info, ...info },
