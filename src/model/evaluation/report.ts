@@ -65,7 +65,11 @@ export async function evaluateFull(
     const report = await evaluateRanking(split, scorer, {
       phase: p,
       batchSize: options.batchSize,
-      onScores: (user, scores, history) => (lists[user] = topK(scores, LIST_K, { exclude: history })),
+      onScores: (
+        user,
+        scores,
+        history,
+      ) => (lists[user] = topK(scores, LIST_K, { exclude: history })),
     });
     return { report, lists };
   };

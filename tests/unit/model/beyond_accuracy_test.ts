@@ -8,7 +8,11 @@ import {
   popularityPercentiles,
 } from "../../../src/model/evaluation/beyond_accuracy.ts";
 import { popularityScorer } from "../../../src/model/evaluation/baselines.ts";
-import { beyondMetrics, evaluateFull, strictlyLaterUsers } from "../../../src/model/evaluation/report.ts";
+import {
+  beyondMetrics,
+  evaluateFull,
+  strictlyLaterUsers,
+} from "../../../src/model/evaluation/report.ts";
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
@@ -51,9 +55,17 @@ Deno.test("beyondAccuracy() computes coverage, Gini, popularity percentile and n
 Deno.test("evaluateFull() reports the tie-aware line on the users whose test movie is strictly later", async () => {
   // Users 1 and 2: test after validation; user 3: same timestamp (ordered by movie id).
   const rows = [
-    [1, 10, 1], [1, 11, 2], [1, 12, 3], [1, 13, 4],
-    [2, 10, 1], [2, 12, 2], [2, 11, 3],
-    [3, 10, 1], [3, 13, 2], [3, 14, 3], [3, 11, 3],
+    [1, 10, 1],
+    [1, 11, 2],
+    [1, 12, 3],
+    [1, 13, 4],
+    [2, 10, 1],
+    [2, 12, 2],
+    [2, 11, 3],
+    [3, 10, 1],
+    [3, 13, 2],
+    [3, 14, 3],
+    [3, 11, 3],
   ];
   const split = splitInteractions({
     users: rows.map((r) => r[0]),

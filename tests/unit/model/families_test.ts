@@ -43,11 +43,13 @@ function assertScoresMatch(label: string, model: RecommenderModel, w: Float64Arr
   assertClose(label, out, expected, { atol: 2e-5, rtol: 1e-3 });
 }
 
-for (const [name, split, path] of [
-  ["low-rank", FEW_USERS, "low-rank"],
-  ["dense", FEW_USERS, "dense"],
-  ["dense (more users than items)", MANY_USERS, undefined],
-] as const) {
+for (
+  const [name, split, path] of [
+    ["low-rank", FEW_USERS, "low-rank"],
+    ["dense", FEW_USERS, "dense"],
+    ["dense (more users than items)", MANY_USERS, undefined],
+  ] as const
+) {
   Deno.test(`EASE's ${name} fit gives the float64 reference's scores and ranking metrics`, async () => {
     const fit = await trainEase(split, { memoryBytes: MEMORY, lambdas: [20], path });
     try {
@@ -98,10 +100,12 @@ Deno.test("the grid keeps the value with the best validation NDCG@10 and reports
 });
 
 Deno.test("EASE and ItemKNN checkpoints name their family and load back to the same scores", async () => {
-  for (const fit of [
-    await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] }),
-    await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [5] }),
-  ]) {
+  for (
+    const fit of [
+      await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] }),
+      await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [5] }),
+    ]
+  ) {
     const bytes = await fit.model.save({ runId: "r1" });
     assert.equal(checkpointFamily(bytes), fit.model.family);
     const back = await openModel(bytes);
@@ -115,7 +119,10 @@ Deno.test("EASE and ItemKNN checkpoints name their family and load back to the s
       assert.deepEqual(b, a);
       const broken = bytes.slice();
       broken[40] ^= 1;
-      await assert.rejects(openModel(broken), (e) => e instanceof ReelrankError && e.code === "CORRUPT");
+      await assert.rejects(
+        openModel(broken),
+        (e) => e instanceof ReelrankError && e.code === "CORRUPT",
+      );
     } finally {
       back.close();
       fit.model.close();
@@ -124,10 +131,12 @@ Deno.test("EASE and ItemKNN checkpoints name their family and load back to the s
 });
 
 Deno.test("explain() gives each history movie its exact weight: removing it drops the score by that much", async () => {
-  for (const fit of [
-    await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] }),
-    await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [10] }),
-  ]) {
+  for (
+    const fit of [
+      await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] }),
+      await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [10] }),
+    ]
+  ) {
     const m = fit.model;
     try {
       const user = FEW_USERS.users[1];
@@ -144,7 +153,10 @@ Deno.test("explain() gives each history movie its exact weight: removing it drop
         for (const b of because[i]) {
           const without = history.filter((id) => id !== b.movieId);
           const drop = scoreOf(history, s.movieId) - scoreOf(without, s.movieId);
-          assert.ok(Math.abs(drop - b.contribution) < 1e-5, `${m.family}: ${drop} vs ${b.contribution}`);
+          assert.ok(
+            Math.abs(drop - b.contribution) < 1e-5,
+            `${m.family}: ${drop} vs ${b.contribution}`,
+          );
           assert.notEqual(b.movieId, s.movieId);
         }
       });
@@ -168,10 +180,16 @@ Deno.test("recommendMany() never returns a history or excluded movie and honours
       { history, k: 10, exclude },
       { history, k: 5, allow: m.maskOf(allowed) },
     ]);
-    assert.deepEqual(ex.map((s) => s.movieId), plain.slice(3).map((s) => s.movieId).concat(ex.slice(7).map((s) => s.movieId)));
+    assert.deepEqual(
+      ex.map((s) => s.movieId),
+      plain.slice(3).map((s) => s.movieId).concat(ex.slice(7).map((s) => s.movieId)),
+    );
     assert.equal(masked.length, 5);
     for (const s of masked) assert.ok(allowed.includes(s.movieId) && !history.includes(s.movieId));
-    assert.deepEqual(m.similar(history[0], 4).map((s) => s.movieId), m.recommend([history[0]], 4).map((s) => s.movieId));
+    assert.deepEqual(
+      m.similar(history[0], 4).map((s) => s.movieId),
+      m.recommend([history[0]], 4).map((s) => s.movieId),
+    );
     assert.throws(() => m.recommend(history, 0), /k must be an integer/);
   } finally {
     m.close();
