@@ -8,3 +8,6 @@ CREATE INDEX runs_parent_idx ON runs (parent_run_id, start_time, id) WHERE paren
 -- The optional coverage guard of the promotion gate, recorded with its decision:
 -- {"metric", "tolerance", "candidateValue", "productionValue", "passed"}; null when not configured.
 ALTER TABLE promotion_decisions ADD COLUMN guard jsonb;
+
+-- Which family a model version is (mlp, ease, itemknn); null for versions registered before.
+ALTER TABLE model_versions ADD COLUMN family text CHECK (family IS NULL OR family ~ '^[a-z][a-z0-9_-]*$');
