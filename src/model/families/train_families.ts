@@ -53,6 +53,8 @@ export interface ChildSummary {
   valNdcg10?: number;
   testNdcg10?: number;
   trainSeconds?: number;
+  /** The child run's final metrics (accuracy, beyond-accuracy, tie-aware, timings). */
+  metrics?: Record<string, number>;
 }
 
 /** What a family comparison produced. */
@@ -233,6 +235,7 @@ function summarise(o: FamilyOutcome): ChildSummary {
     valNdcg10: o.metrics.val_ndcg10,
     testNdcg10: o.metrics.test_ndcg10,
     trainSeconds: o.trainSeconds,
+    metrics: o.metrics,
   };
 }
 
