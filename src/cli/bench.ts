@@ -3,6 +3,7 @@ import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
+import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
@@ -29,6 +30,8 @@ as the ceiling, then scores the same histories in-process at the batch sizes the
   --wrk-threads N        wrk threads (default 1: the other core serves)
   --scorer worker|local  where the model runs: a worker (default) or the main thread
   --max-batch N          micro-batch limit (default 64)
+
+${FAMILIES_BENCH_HELP}
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -40,11 +43,16 @@ await runCli(HELP, async (argv, config) => {
     "wrk-threads": { type: "string" },
     scorer: { type: "string" },
     "max-batch": { type: "string" },
+    ratings: { type: "string" },
+    yardstick: { type: "string" },
+    repeats: { type: "string" },
+    "no-dense": { type: "boolean" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
+  if (target === "families") return await familiesBenchCommand(values, config);
   if (target !== "kernel") {
-    throw new UsageError(`unknown benchmark "${target}", expected "kernel" or "serve"`);
+    throw new UsageError(`unknown benchmark "${target}", expected "kernel", "serve" or "families"`);
   }
   const r = await benchKernel({
     threads: intFlag("threads", values.threads, config.threads),

@@ -54,4 +54,12 @@ export { loadModelInto, openModel, type OpenOptions } from "./families/open.ts";
 export { EASE_LAMBDAS, easeMaxItems, EaseModel, trainEase } from "./families/ease.ts";
 export { KNN_KS, KnnModel, trainItemKnn } from "./families/itemknn.ts";
 export type { Candidate, FamilyFit } from "./families/select.ts";
+export {
+  type ChildSummary,
+  parseFamilies,
+  SEARCH_DEFAULTS,
+  trainFamilies,
+  type TrainFamiliesOptions,
+  type TrainFamiliesResult,
+} from "./families/train_families.ts";
 export { exportTopK, modelScorer } from "./evaluation/evaluate_model.ts";

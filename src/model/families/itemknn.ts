@@ -8,7 +8,7 @@ import { ReelrankError } from "../../errors.ts";
 import type { Split } from "../../features/split.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import type { ItemTensor } from "./checkpoint.ts";
-import { csrToKernel, transposeCsr } from "./csr.ts";
+import { type BinaryCsr, csrToKernel, transposeCsr } from "./csr.ts";
 import { trainCsr } from "./data.ts";
 import { ItemItemModel, scoringBytes } from "./item_model.ts";
 import { type FamilyFit, type FitOptions, searchGrid } from "./select.ts";
@@ -141,10 +141,9 @@ export function knnWeights(
  */
 export function nearestItems(
   kernel: Kernel,
-  split: Split,
+  x: BinaryCsr,
   kmax: number,
 ): { idx: Int32Array; sim: Float32Array; n: number } {
-  const x = trainCsr(split);
   const n = x.cols;
   const kx = csrToKernel(kernel, x), kxt = csrToKernel(kernel, transposeCsr(x));
   const counts = kernel.alloc(4 * n);
@@ -202,7 +201,8 @@ export async function trainItemKnn(
   const n = split.universe.size;
   const ks = (options.ks ?? KNN_KS).map((k) => Math.min(k, n - 1));
   const kmax = Math.max(...ks);
-  const need = nearestBytes(n, split.users.length, trainCsr(split).indices.length, kmax);
+  const x = trainCsr(split);
+  const need = nearestBytes(n, x.rows, x.indices.length, kmax);
   if (need > options.memoryBytes) {
     throw new ReelrankError(
       "UNAVAILABLE",
@@ -216,7 +216,7 @@ export async function trainItemKnn(
   const fitKernel = await Kernel.create({ threads: options.threads ?? 1 });
   let nearest;
   try {
-    nearest = nearestItems(fitKernel, split, kmax);
+    nearest = nearestItems(fitKernel, x, kmax);
   } finally {
     fitKernel.close();
   }
