@@ -22,8 +22,8 @@ export class EaseModel extends ItemItemModel {
   readonly family = "ease" as const;
   readonly #weights: number;
   readonly #ones: number;
-  /** Storage of B in checkpoints (float16 halves the file; its effect is measured in the README). */
-  storage: "f32" | "f16" = "f32";
+  /** Storage of B in checkpoints: float16 halves the file and left every metric unchanged (README). */
+  storage: "f32" | "f16" = "f16";
 
   constructor(
     kernel: Kernel,

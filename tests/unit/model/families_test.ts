@@ -11,7 +11,10 @@ import { openModel } from "../../../src/model/families/open.ts";
 import type { RecommenderModel } from "../../../src/model/model.ts";
 import type { Scorer } from "../../../src/model/evaluation/ranking_metrics.ts";
 import { ReelrankError } from "../../../src/errors.ts";
+import { Kernel } from "../../../src/model/kernel/kernel.ts";
+import { trainRecommender } from "../../../src/model/training/train.ts";
 import { sequenceInteractions } from "../../fixtures/sequences/generate.ts";
+import { SMALL_PARAMS } from "../../fixtures/sequences/params.ts";
 import * as ref from "../../reference/linalg.ts";
 import { assertClose } from "../../reference/compare.ts";
 
@@ -100,12 +103,17 @@ Deno.test("the grid keeps the value with the best validation NDCG@10 and reports
 });
 
 Deno.test("EASE and ItemKNN checkpoints name their family and load back to the same scores", async () => {
-  for (
-    const fit of [
-      await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] }),
-      await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [5] }),
-    ]
-  ) {
+  const ease = await trainEase(FEW_USERS, { memoryBytes: MEMORY, lambdas: [10] });
+  // float16 (EASE's default storage) halves the file and keeps the scores to 3 digits.
+  const half = await openModel(await ease.model.save());
+  const h = [historyIndices(FEW_USERS.users[0], "test")];
+  const [exact, rounded] = [new Float32Array(half.size), new Float32Array(half.size)];
+  ease.model.scoreInto(h, exact);
+  half.scoreInto(h, rounded);
+  half.close();
+  assertClose("float16 B", rounded, exact, { atol: 1e-4, rtol: 2e-3 });
+  ease.model.storage = "f32";
+  for (const fit of [ease, await trainItemKnn(FEW_USERS, { memoryBytes: MEMORY, ks: [5] })]) {
     const bytes = await fit.model.save({ runId: "r1" });
     assert.equal(checkpointFamily(bytes), fit.model.family);
     const back = await openModel(bytes);
@@ -209,4 +217,30 @@ Deno.test("EASE is refused with a reason naming the memory limit when its matrix
   const max = easeMaxItems(1536 << 20);
   assert.ok(easeNeeds(max, max, "dense") <= 1536 << 20);
   assert.ok(easeNeeds(max + 1, max + 1, "dense") > 1536 << 20);
+});
+
+Deno.test("openModel() opens an MLP checkpoint as the mlp family and refuses bytes of no family", async () => {
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const { model } = await trainRecommender(kernel, FEW_USERS, {
+      params: { ...SMALL_PARAMS, epochs: 1 },
+    });
+    const bytes = await model.save();
+    assert.equal(checkpointFamily(bytes), "mlp");
+    const back = await openModel(bytes);
+    try {
+      assert.equal(back.family, "mlp");
+      assert.deepEqual(back.itemIds, model.itemIds);
+    } finally {
+      back.close();
+    }
+    await assert.rejects(
+      openModel(new TextEncoder().encode("PK\u0003\u0004 not a checkpoint at all, just bytes")),
+      (e) =>
+        e instanceof ReelrankError && e.code === "CORRUPT" &&
+        /expected "RRNETCK" or "RRITEMS"/.test(e.message),
+    );
+  } finally {
+    kernel.close();
+  }
 });
