@@ -10,6 +10,8 @@ import { formatTable } from "./table.ts";
 /** The flags `train` takes for a family comparison. */
 export const FAMILY_FLAGS = {
   families: { type: "string" as const },
+  lambdas: { type: "string" as const },
+  ks: { type: "string" as const },
   search: { type: "string" as const },
   "search-budget": { type: "string" as const },
 };
@@ -18,6 +20,8 @@ export const FAMILY_FLAGS = {
 export const FAMILY_HELP =
   `  --families LIST    train these families (mlp, ease, itemknn) as child runs of one comparison
                      and register the best on validation NDCG@10 [only the MLP, as one run]
+  --lambdas L,L,…    with --families: EASE's λ grid [10,25,50,100,200,500]
+  --ks K,K,…         with --families: ItemKNN's k grid [10,20,50,100,200]
   --search N         with --families: the MLP is a search over N configurations of the table
   --search-budget X  the search's time budget in EASE fits on this data [40]`;
 
@@ -28,8 +32,8 @@ export async function familiesFromFlags(
   params: Partial<TrainParams>,
 ): Promise<TrainFamiliesResult | null> {
   if (typeof values.families !== "string") {
-    if (values.search !== undefined || values["search-budget"] !== undefined) {
-      throw new UsageError("--search and --search-budget go with --families");
+    for (const flag of ["search", "search-budget", "lambdas", "ks"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --families`);
     }
     return null;
   }
@@ -46,11 +50,27 @@ export async function familiesFromFlags(
   return await trainFamilies(ctx, {
     families,
     params,
+    lambdas: grid("lambdas", values.lambdas, false),
+    ks: grid("ks", values.ks, true),
     search,
     snapshotId: await latestSnapshotId(ctx.db),
     codeVersion: await gitCommit(),
     exitOnSignal: true,
   });
+}
+
+// A comma-separated grid of positive numbers (integers for k); undefined keeps the default.
+function grid(flag: string, raw: unknown, integer: boolean): number[] | undefined {
+  if (typeof raw !== "string") return undefined;
+  const values = raw.split(",").map((v) => (v.trim() === "" ? NaN : Number(v)));
+  if (!values.every((v) => v > 0 && (!integer || Number.isInteger(v)))) {
+    throw new UsageError(
+      `--${flag} must be comma-separated positive ${
+        integer ? "integers" : "numbers"
+      }, got "${raw}"`,
+    );
+  }
+  return values;
 }
 
 /** The comparison as a table, then the registered version and the gate's reason. */

@@ -48,3 +48,14 @@ Deno.test("recommend with a non-numeric user exits 2 with one line", async () =>
     message: /--user must be an integer/,
   });
 });
+
+Deno.test("train --families with an unknown family, or --search without --families, exits 2 with one line", async () => {
+  await expectOneLine("train", ["--families", "mlp,svd"], {
+    code: 2,
+    message: /--families: unknown family "svd", expected some of mlp, ease, itemknn/,
+  });
+  await expectOneLine("train", ["--search", "3"], {
+    code: 2,
+    message: /--search goes with --families/,
+  });
+});
