@@ -2,7 +2,7 @@
  * The next-item recommender: a network over history bags (src/features/history_features.ts) with
  * a softmax over the item universe. Training, evaluation and serving all go through it.
  */
-import { corrupt, invalid, notFound } from "../errors.ts";
+import { corrupt, invalid } from "../errors.ts";
 import {
   CsrBuilder,
   encodeHistory,
@@ -13,6 +13,7 @@ import {
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
 import type { RecommenderModel } from "./model.ts";
+import { maskOf, requireKnown, strongestReasons } from "./vocabulary.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
@@ -226,9 +227,7 @@ export class Recommender implements RecommenderModel {
     k: number,
     options: Omit<RecommendRequest, "history" | "k"> = {},
   ): Scored[] {
-    if (this.indexOf(movieId) < 0) {
-      throw notFound(`movie ${movieId} is not in the model's ${this.size}-movie catalogue`);
-    }
+    requireKnown(this, movieId);
     return this.recommend([movieId], k, options);
   }
 
@@ -267,22 +266,17 @@ export class Recommender implements RecommenderModel {
         return x;
       };
       const full = score(0);
-      return tried
-        .map((m, i) => ({ movieId: this.itemIds[m], contribution: full - score(i + 1) }))
-        .filter((b) => b.contribution > 0 && b.movieId !== target)
-        .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
-        .slice(0, max);
+      const drops = tried.map((m, i) => ({
+        movieId: this.itemIds[m],
+        contribution: full - score(i + 1),
+      }));
+      return strongestReasons(drops, target, max);
     });
   }
 
   /** A dense-index mask (1 = allowed) of the given movie ids, for {@link RecommendRequest.allow}. */
   maskOf(movieIds: Iterable<number>): Uint8Array {
-    const mask = new Uint8Array(this.size);
-    for (const id of movieIds) {
-      const i = this.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    return mask;
+    return maskOf(this, movieIds);
   }
 
   /** Releases the kernel this recommender owns (one made by {@link Recommender.open}). Idempotent. */

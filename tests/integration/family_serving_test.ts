@@ -28,10 +28,11 @@ for (const family of ["ease", "itemknn"] as const) {
         })).json();
         assert.equal(visitor.items.length, 4);
         const seedMovie = answer.items[0].id;
-      const similar = await (await f.app.request(`/api/v1/movies/${seedMovie}/similar?k=3`)).json();
-      assert.equal(similar.items.length, 3);
-      assert.ok(similar.items.every((i: { id: number }) => i.id !== seedMovie));
-      const models = await (await f.app.request("/api/v1/models")).json();
+        const similar = await (await f.app.request(`/api/v1/movies/${seedMovie}/similar?k=3`))
+          .json();
+        assert.equal(similar.items.length, 3);
+        assert.ok(similar.items.every((i: { id: number }) => i.id !== seedMovie));
+        const models = await (await f.app.request("/api/v1/models")).json();
         assert.equal(
           models.versions.find((v: { version: number }) => v.version === version).family,
           family,

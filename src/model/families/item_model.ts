@@ -4,11 +4,12 @@
  * kernel pass plus the batched top-k, and a history movie's contribution to a score is exactly its
  * weight. EASE keeps W dense, ItemKNN sparse; each subclass scores rows with its own kernel op.
  */
-import { invalid, notFound } from "../../errors.ts";
+import { invalid } from "../../errors.ts";
 import type { Scorer } from "../evaluation/ranking_metrics.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { RecommenderModel } from "../model.ts";
 import type { Because, RecommendRequest, Scored } from "../recommender.ts";
+import { maskOf, requireKnown, strongestReasons } from "../vocabulary.ts";
 import { type ItemManifest, type ItemTensor, saveItemCheckpoint } from "./checkpoint.ts";
 
 /** Histories scored per kernel pass. */
@@ -229,9 +230,7 @@ export abstract class ItemItemModel implements RecommenderModel {
     k: number,
     options: Omit<RecommendRequest, "history" | "k"> = {},
   ): Scored[] {
-    if (this.indexOf(movieId) < 0) {
-      throw notFound(`movie ${movieId} is not in the model's ${this.size}-movie catalogue`);
-    }
+    requireKnown(this, movieId);
     return this.recommend([movieId], k, options);
   }
 
@@ -250,22 +249,16 @@ export abstract class ItemItemModel implements RecommenderModel {
     return targets.map((target) => {
       const t = this.indexOf(target);
       if (t < 0) return [];
-      return seen
-        .filter((h) => h !== t)
-        .map((h) => ({ movieId: this.itemIds[h], contribution: this.weight(h, t) }))
-        .filter((b) => b.contribution > 0)
-        .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
-        .slice(0, max);
+      const weights = seen.map((h) => ({
+        movieId: this.itemIds[h],
+        contribution: this.weight(h, t),
+      }));
+      return strongestReasons(weights, target, max);
     });
   }
 
   maskOf(movieIds: Iterable<number>): Uint8Array {
-    const mask = new Uint8Array(this.size);
-    for (const id of movieIds) {
-      const i = this.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    return mask;
+    return maskOf(this, movieIds);
   }
 
   save(info: Record<string, unknown> = {}): Promise<Uint8Array> {

@@ -35,6 +35,27 @@ export function allocPanels(kernel: Kernel, n: number): Panels {
 
 const at = (a: number, n: number, r: number, c: number) => a + 4 * (r * n + c);
 
+// out (m × jb, contiguous) = A21 (m × jb inside the n-wide matrix) · w (jb × jb), split over rows.
+function panelTimesBlock(
+  kernel: Kernel,
+  p: { out: number; a21: number; w: number; m: number; jb: number; n: number },
+): void {
+  kernel.split("gemmRows", {
+    c: p.out,
+    ldc: p.jb,
+    a: p.a21,
+    sAi: p.n,
+    sAp: 1,
+    b: p.w,
+    sBk: p.jb,
+    sBn: 1,
+    M: p.m,
+    K: p.jb,
+    N: p.jb,
+    init: INIT_ZERO,
+  });
+}
+
 /**
  * A = L·Lᵀ in place: the lower triangle of `a` becomes L, its strict upper triangle zero. Throws
  * INVALID_PARAMETER naming the column where A is not positive definite.
@@ -52,20 +73,7 @@ export function cholesky(kernel: Kernel, a: number, n: number, panels: Panels): 
     // L21 = A21 · L11⁻ᵀ through −L21 = A21 · (−L11⁻ᵀ) into the panel, then copied back negated.
     kernel.run("lowerInverse", { w, a, lda: n, j0, jb, scale: -1, transposed: 1 });
     const a21 = at(a, n, j0 + jb, j0);
-    kernel.split("gemmRows", {
-      c: neg,
-      ldc: jb,
-      a: a21,
-      sAi: n,
-      sAp: 1,
-      b: w,
-      sBk: jb,
-      sBn: 1,
-      M: m,
-      K: jb,
-      N: jb,
-      init: INIT_ZERO,
-    });
+    panelTimesBlock(kernel, { out: neg, a21, w, m, jb, n });
     kernel.split("scaleCopy", {
       dst: a21,
       ldd: n,
@@ -103,20 +111,7 @@ export function triangularInverse(kernel: Kernel, a: number, n: number, panels: 
     kernel.run("lowerInverse", { w, a, lda: n, j0, jb, scale: -1, transposed: 0 });
     if (m > 0) {
       const a21 = at(a, n, j0 + jb, j0);
-      kernel.split("gemmRows", {
-        c: tmp,
-        ldc: jb,
-        a: a21,
-        sAi: n,
-        sAp: 1,
-        b: w,
-        sBk: jb,
-        sBn: 1,
-        M: m,
-        K: jb,
-        N: jb,
-        init: INIT_ZERO,
-      });
+      panelTimesBlock(kernel, { out: tmp, a21, w, m, jb, n });
       kernel.split("trmmLower", {
         c: a21,
         ldc: n,
