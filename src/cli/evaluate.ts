@@ -44,41 +44,45 @@ async function main(argv: string[], config: Config): Promise<void> {
   const ctx = await openContext(config);
   try {
     const loaded = await loadModel(ctx, { version });
-    const split = await loadSplit(ctx);
-    const scorer = modelScorer(loaded.model, split.universe);
-    const genres = new Map((await loadAllMovies(ctx.db)).map((m) => [m.id, m.genres]));
-    const model = await evaluateFull(split, scorer, { genres });
-    const popularity = await evaluateFull(split, popularityScorer(split), { genres });
-    if (values["export-topk"]) {
-      const raw = await rawMovieIds(ctx.db);
-      const tsv = await exportTopK(split, scorer, { k, rawId: (id) => raw.get(id) ?? id });
-      await Deno.writeTextFile(values["export-topk"], tsv);
+    try {
+      const split = await loadSplit(ctx);
+      const scorer = modelScorer(loaded.model, split.universe);
+      const genres = new Map((await loadAllMovies(ctx.db)).map((m) => [m.id, m.genres]));
+      const model = await evaluateFull(split, scorer, { genres });
+      const popularity = await evaluateFull(split, popularityScorer(split), { genres });
+      if (values["export-topk"]) {
+        const raw = await rawMovieIds(ctx.db);
+        const tsv = await exportTopK(split, scorer, { k, rawId: (id) => raw.get(id) ?? id });
+        await Deno.writeTextFile(values["export-topk"], tsv);
+      }
+      if (values.json) {
+        console.log(JSON.stringify(
+          {
+            modelVersion: loaded.version.version,
+            users: split.users.length,
+            items: split.universe.size,
+            family: loaded.model.family,
+            model: { ...flatMetrics(model), ...beyondMetrics(model) },
+            popularity: { ...flatMetrics(popularity), ...beyondMetrics(popularity) },
+          },
+          null,
+          2,
+        ));
+        return;
+      }
+      console.log(
+        `model version ${loaded.version.version} (${loaded.model.family}) on ${split.users.length} users, ${split.universe.size} movies`,
+      );
+      const rows = [
+        { name: `reelrank v${loaded.version.version}`, evaluation: model },
+        { name: "popularity", evaluation: popularity },
+      ];
+      console.log(formatEvaluation(rows));
+      console.log(`\n${formatBeyond(rows)}`);
+      if (values["export-topk"]) console.log(`\ntop-${k} written to ${values["export-topk"]}`);
+    } finally {
+      loaded.model.close();
     }
-    if (values.json) {
-      console.log(JSON.stringify(
-        {
-          modelVersion: loaded.version.version,
-          users: split.users.length,
-          items: split.universe.size,
-          family: loaded.model.family,
-          model: { ...flatMetrics(model), ...beyondMetrics(model) },
-          popularity: { ...flatMetrics(popularity), ...beyondMetrics(popularity) },
-        },
-        null,
-        2,
-      ));
-      return;
-    }
-    console.log(
-      `model version ${loaded.version.version} (${loaded.model.family}) on ${split.users.length} users, ${split.universe.size} movies`,
-    );
-    const rows = [
-      { name: `reelrank v${loaded.version.version}`, evaluation: model },
-      { name: "popularity", evaluation: popularity },
-    ];
-    console.log(formatEvaluation(rows));
-    console.log(`\n${formatBeyond(rows)}`);
-    if (values["export-topk"]) console.log(`\ntop-${k} written to ${values["export-topk"]}`);
   } finally {
     await ctx.close();
   }
