@@ -5,6 +5,7 @@ import { createContext } from "../../src/context.ts";
 import type { Database } from "../../src/db/types.ts";
 import { ReelrankError } from "../../src/errors.ts";
 import { parseFamilies, trainFamilies } from "../../src/model/families/train_families.ts";
+import { loadSplit } from "../../src/model/training/run.ts";
 import { SEARCH_SPACE, searchConfigs } from "../../src/model/families/search.ts";
 import { checkParam, type ParamName } from "../../src/model/training/hyperparams.ts";
 import { loadModel } from "../../src/serving/current_model.ts";
@@ -100,11 +101,23 @@ dbTest(
     // 64 MiB is below what even a small EASE model reserves for its kernel.
     const ctx = await context(db, { REELRANK_FAMILY_MEMORY_MIB: "64" });
     try {
+      const split = await loadSplit(ctx);
       const r = await trainFamilies(ctx, {
         families: ["ease", "itemknn"],
         ks: [10],
         register: false,
+        split,
+        runId: "comparison-1",
+        tags: { pipeline_key: "k1" },
       });
+      // Left to the pipeline: the best child's checkpoint, logged on its run, nothing registered.
+      assert.equal(r.runId, "comparison-1");
+      assert.equal((await ctx.tracking.getRun(r.runId)).tags.pipeline_key, "k1");
+      const [artifact] = await ctx.tracking.listArtifacts(r.best.runId);
+      assert.deepEqual(
+        { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
+        r.checkpoint,
+      );
       assert.equal(r.children[0].status, "skipped");
       assert.match(
         r.children[0].reason!,

@@ -62,7 +62,7 @@ function RunRow({ run, child, best }: { run: Run; child?: boolean; best?: boolea
         <input type="checkbox" name="run" value={run.id} aria-label={`Compare ${runLabel(run)}`} />
       </td>
       <td>
-        {child ? <span aria-hidden="true">↳ </span> : null}
+        {child ? <span aria-hidden="true">↳</span> : null}
         <a href={`/admin/runs/${encodeURIComponent(run.id)}`}>{runLabel(run)}</a>
         {best ? <span class="badge best">best</span> : null}
         {run.tags.skipped === "true" ? <span class="badge skipped">skipped</span> : null}

@@ -20,6 +20,9 @@ import { fitsBudget, searchConfigs } from "./search.ts";
 
 const log = getLogger("model/families");
 
+/** Where the best child's checkpoint is logged (the path a training run's checkpoint has). */
+export const CHECKPOINT_FILE = "model/model.rrck";
+
 /** The experiment family comparisons are tracked in (the one training runs use). */
 export const FAMILIES_EXPERIMENT = "reelrank-train";
 
@@ -37,7 +40,15 @@ export interface TrainFamiliesOptions extends FamilyOptions {
   search?: { configs?: number; budgetEase?: number; seed?: number };
   snapshotId?: string;
   codeVersion?: string;
-  /** Register the best and apply the gate (default true). */
+  /** The split to train on (the pipeline's features); default: the stored interactions, split. */
+  split?: Split;
+  /** The parent run's id (a pipeline's idempotency key) and tags; default a random id. */
+  runId?: string;
+  tags?: Record<string, string>;
+  /**
+   * Register the best and apply the gate (default true); false leaves both to the caller (the
+   * pipeline's register and promote tasks), which get the best child's run and checkpoint.
+   */
   register?: boolean;
   /** Called after each child run (progress output). */
   onChild?: (child: ChildSummary) => void;
@@ -63,6 +74,8 @@ export interface TrainFamiliesResult {
   runId: string;
   best: ChildSummary;
   children: ChildSummary[];
+  /** The best model's checkpoint, an artifact of the best child run (`best.runId`). */
+  checkpoint: { key: string; sha256: string; size: number };
   version?: number;
   decision?: PromotionDecision;
   /** Seconds of one EASE fit in the kernel (the search budget's unit), when measured. */
@@ -94,7 +107,7 @@ export async function trainFamilies(
   options: TrainFamiliesOptions = {},
 ): Promise<TrainFamiliesResult> {
   const families = parseFamilies(options.families ?? FAMILIES);
-  const split = await loadSplit(ctx);
+  const split = options.split ?? await loadSplit(ctx);
   const genres = options.genres ??
     new Map((await loadAllMovies(ctx.db)).map((m) => [m.id, m.genres]));
   const runOpts = { snapshotId: options.snapshotId, codeVersion: options.codeVersion };
@@ -107,7 +120,7 @@ export async function trainFamilies(
         ? { search_configs: options.search.configs ?? SEARCH_DEFAULTS.configs }
         : {}),
     });
-    await parent.setTags({ kind: "family-comparison" });
+    await parent.setTags({ ...options.tags, kind: "family-comparison" });
     const children: ChildSummary[] = [];
     let best: FamilyOutcome | undefined;
     let easeFitSeconds: number | undefined;
@@ -181,17 +194,19 @@ export async function trainFamilies(
         ...(easeFitSeconds !== undefined ? { ease_fit_seconds: easeFitSeconds } : {}),
       });
       await parent.setTags({ best_family: best.family, best_run: best.runId });
+      const bytes = await best.save({ runId: best.runId, snapshotId: options.snapshotId ?? null });
+      const artifact = await ctx.tracking.logArtifact(best.runId, CHECKPOINT_FILE, bytes);
+      await ctx.tracking.logMetrics(best.runId, [{ key: "checkpoint_bytes", value: bytes.length }]);
       const result: TrainFamiliesResult = {
         runId: parent.id,
         best: b,
         children,
+        checkpoint: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
         easeFitSeconds,
         users: split.users.length,
         items: split.universe.size,
       };
       if (options.register === false) return result;
-      const bytes = await best.save({ runId: best.runId, snapshotId: options.snapshotId ?? null });
-      const artifact = await ctx.tracking.logArtifact(best.runId, "model/model.rrck", bytes);
       const version = await ctx.registry.registerVersion(MODEL_NAME, {
         artifact: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
         runId: best.runId,
@@ -209,6 +224,7 @@ export async function trainFamilies(
     }
   }, {
     ...runOpts,
+    id: options.runId,
     experiment: FAMILIES_EXPERIMENT,
     name: "family comparison",
     exitOnSignal: options.exitOnSignal,
