@@ -39,6 +39,17 @@ export interface Config {
     /** `REELRANK_DRIFT_RETRAIN`: start a retraining run when data drift crosses it (default false). */
     retrain: boolean;
   };
+  /**
+   * Kernel memory an item-to-item family may use (`REELRANK_FAMILY_MEMORY_MIB`, default 1536, at
+   * most 1920 of the kernel's 2 GiB): EASE's items × items matrix must fit, or the family is
+   * skipped with the reason.
+   */
+  familyMemoryMiB: number;
+  /**
+   * The promotion gate's coverage guard (`REELRANK_GATE_COVERAGE_TOLERANCE`, unset = off): a
+   * winner on validation NDCG@10 must keep validation coverage@10 within this much of production's.
+   */
+  gateCoverageTolerance?: number;
   /** True under CI (`CI=true`): progress output stays quiet. */
   ci: boolean;
   /** Values that must never be printed: used by the logger to scrub messages. */
@@ -115,6 +126,22 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
         "unset it to have one generated",
     );
   }
+  const familyMemoryMiB = positiveNumber(env, "REELRANK_FAMILY_MEMORY_MIB", 1536, true);
+  if (familyMemoryMiB < 64 || familyMemoryMiB > 1920) {
+    throw invalid(
+      `REELRANK_FAMILY_MEMORY_MIB must be an integer in 64..1920 (the kernel holds 2 GiB), got ${familyMemoryMiB}`,
+    );
+  }
+  const rawTolerance = env.REELRANK_GATE_COVERAGE_TOLERANCE;
+  const gateCoverageTolerance = rawTolerance ? Number(rawTolerance) : undefined;
+  if (
+    gateCoverageTolerance !== undefined &&
+    !(rawTolerance!.trim() !== "" && gateCoverageTolerance >= 0 && gateCoverageTolerance <= 1)
+  ) {
+    throw invalid(
+      `REELRANK_GATE_COVERAGE_TOLERANCE must be a number in [0, 1] (a share of the catalogue), got "${rawTolerance}"; unset it to turn the coverage guard off`,
+    );
+  }
   const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY, adminToken]
     .filter((s): s is string => !!s && s.length >= 4);
   if (databaseUrl) {
@@ -149,6 +176,8 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       threshold: positiveNumber(env, "REELRANK_DRIFT_THRESHOLD", 0.2),
       retrain: flag(env, "REELRANK_DRIFT_RETRAIN", false),
     },
+    familyMemoryMiB,
+    gateCoverageTolerance,
     ci: env.CI === "true" || env.CI === "1",
     secrets,
   });

@@ -53,7 +53,13 @@ export function createContext(
     clock,
     metrics,
     tracking: new SqlTrackingStore(db, { objects, clock }),
-    registry: new SqlModelRegistry(db, { objects, clock }),
+    registry: new SqlModelRegistry(db, {
+      objects,
+      clock,
+      coverage: config.gateCoverageTolerance === undefined
+        ? undefined
+        : { tolerance: config.gateCoverageTolerance },
+    }),
     kernel: () => kernel ??= Kernel.create({ threads: config.threads }),
     async releaseKernel() {
       const k = kernel;

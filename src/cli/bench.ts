@@ -1,9 +1,10 @@
-/** `deno task bench kernel | serve | explain | browser [--json] …`: kernel, serving, explanation and in-browser figures. */
+/** `deno task bench kernel | serve | explain | browser | families [--json] …`: kernel, serving, explanation, in-browser and family-fit figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
 import { browserBenchCommand, explainBenchCommand } from "./bench_explain.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
+import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
@@ -43,6 +44,8 @@ browser starts the server on the same data and drives Debian's Chromium (package
 fresh profile: --histories N visitor histories (default 20) ranked in the page, printing the
 downloads' sizes on the wire, the time to the first in-browser recommendation on a cold and a warm
 cache, the time of one ranking, and how many top-10s equal the server's.
+
+${FAMILIES_BENCH_HELP}
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -56,14 +59,19 @@ await runCli(HELP, async (argv, config) => {
     "max-batch": { type: "string" },
     batch: { type: "string" },
     histories: { type: "string" },
+    ratings: { type: "string" },
+    yardstick: { type: "string" },
+    repeats: { type: "string" },
+    "no-dense": { type: "boolean" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
   if (target === "explain") return await explainBenchCommand(values, config);
   if (target === "browser") return await browserBenchCommand(values, config);
+  if (target === "families") return await familiesBenchCommand(values, config);
   if (target !== "kernel") {
     throw new UsageError(
-      `unknown benchmark "${target}", expected "kernel", "serve", "explain" or "browser"`,
+      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser" or "families"`,
     );
   }
   const r = await benchKernel({

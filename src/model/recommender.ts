@@ -2,7 +2,7 @@
  * The next-item recommender: a network over history bags (src/features/history_features.ts) with
  * a softmax over the item universe. Training, evaluation and serving all go through it.
  */
-import { corrupt, invalid, notFound } from "../errors.ts";
+import { corrupt, invalid } from "../errors.ts";
 import {
   CsrBuilder,
   encodeHistory,
@@ -13,6 +13,8 @@ import {
 } from "../features/history_features.ts";
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
+import type { RecommenderModel } from "./model.ts";
+import { maskOf, requireKnown, strongestReasons } from "./vocabulary.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
@@ -24,6 +26,8 @@ export const INFER_MAX_NNZ = 1 << 16;
 /** What a checkpoint's manifest says about the recommender around the network. */
 export interface RecommenderManifest {
   kind: "reelrank-next-item";
+  /** The model family (checkpoints written before families existed have none: they are "mlp"). */
+  family?: "mlp";
   /** Movie ids by dense index (the item universe, ascending). */
   itemIds: number[];
   features: FeatureSpec;
@@ -55,7 +59,8 @@ export interface RecommendRequest {
 }
 
 /** A network plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
-export class Recommender {
+export class Recommender implements RecommenderModel {
+  readonly family = "mlp" as const;
   readonly net: Net;
   readonly itemIds: Int32Array;
   readonly features: FeatureSpec;
@@ -223,9 +228,7 @@ export class Recommender {
     k: number,
     options: Omit<RecommendRequest, "history" | "k"> = {},
   ): Scored[] {
-    if (this.indexOf(movieId) < 0) {
-      throw notFound(`movie ${movieId} is not in the model's ${this.size}-movie catalogue`);
-    }
+    requireKnown(this, movieId);
     return this.recommend([movieId], k, options);
   }
 
@@ -282,26 +285,18 @@ export class Recommender {
         if (t < 0) return [];
         const { row } = this.net.outputRow(t);
         const full = dot(first, row);
-        return tried
-          .map((m, j) => ({
-            movieId: this.itemIds[m],
-            contribution: full - dot(first + 1 + j, row),
-          }))
-          .filter((b) => b.contribution > 0 && b.movieId !== target)
-          .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
-          .slice(0, max);
+        const drops = tried.map((m, j) => ({
+          movieId: this.itemIds[m],
+          contribution: full - dot(first + 1 + j, row),
+        }));
+        return strongestReasons(drops, target, max);
       });
     });
   }
 
   /** A dense-index mask (1 = allowed) of the given movie ids, for {@link RecommendRequest.allow}. */
   maskOf(movieIds: Iterable<number>): Uint8Array {
-    const mask = new Uint8Array(this.size);
-    for (const id of movieIds) {
-      const i = this.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    return mask;
+    return maskOf(this, movieIds);
   }
 
   /** Releases the kernel this recommender owns (one made by {@link Recommender.open}). Idempotent. */
@@ -320,6 +315,7 @@ export class Recommender {
   ): Promise<Uint8Array> {
     const manifest: RecommenderManifest = {
       kind: "reelrank-next-item",
+      family: "mlp",
       itemIds: Array.from(this.itemIds),
       features: this.features,
       info: { ...this.info, ...info },

@@ -60,3 +60,24 @@ Deno.test("loadConfig() reads the drift threshold and the retrain switch, and na
     /REELRANK_DRIFT_RETRAIN must be true or false, got "maybe"/,
   );
 });
+
+Deno.test("loadConfig() reads the family memory limit and the gate's coverage tolerance, refusing bad values by name", () => {
+  const d = loadConfig({});
+  assert.equal(d.familyMemoryMiB, 1536);
+  assert.equal(d.gateCoverageTolerance, undefined);
+  const c = loadConfig({
+    REELRANK_FAMILY_MEMORY_MIB: "512",
+    REELRANK_GATE_COVERAGE_TOLERANCE: "0.02",
+  });
+  assert.equal(c.familyMemoryMiB, 512);
+  assert.equal(c.gateCoverageTolerance, 0.02);
+  assert.equal(loadConfig({ REELRANK_GATE_COVERAGE_TOLERANCE: "0" }).gateCoverageTolerance, 0);
+  assert.throws(
+    () => loadConfig({ REELRANK_FAMILY_MEMORY_MIB: "4096" }),
+    /REELRANK_FAMILY_MEMORY_MIB must be an integer in 64\.\.1920/,
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_GATE_COVERAGE_TOLERANCE: "5%" }),
+    /REELRANK_GATE_COVERAGE_TOLERANCE must be a number in \[0, 1\]/,
+  );
+});

@@ -64,3 +64,14 @@ Deno.test("drift on an empty database says what is missing and exits 0; a bad fl
     message: /--min-sample must be an integer ≥ 1, got "0"/,
   });
 });
+
+Deno.test("train --families with an unknown family, or --search without --families, exits 2 with one line", async () => {
+  await expectOneLine("train", ["--families", "mlp,svd"], {
+    code: 2,
+    message: /--families: unknown family "svd", expected some of mlp, ease, itemknn/,
+  });
+  await expectOneLine("train", ["--search", "3"], {
+    code: 2,
+    message: /--search goes with --families/,
+  });
+});
