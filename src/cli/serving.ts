@@ -17,6 +17,7 @@ export async function serveUntilSignal(
     ...options,
     adminToken: admin.token,
     threads: ctx.config.threads,
+    http: ctx.config.http,
   });
   const version = server.serving.version();
   console.log(
