@@ -83,13 +83,9 @@ dbTest(
             `src="https://image.tmdb.org/t/p/w342/p.jpg&quot; onerror=&quot;alert(3)"`,
           ),
         );
+        // The data page lists the rejected record as its raw JSON: escaped too.
         const data = await (await app.request("/admin/data")).text();
-        console.log(data.slice(data.indexOf("alert"), data.indexOf("alert") + 300));
-        assert.ok(
-          data.includes("&lt;script>alert(&quot;rejected&quot;)&lt;/script>") ||
-            !data.includes('rejected")'),
-          "a rejected record's title is escaped when shown",
-        );
+        assert.ok(data.includes(`&lt;script>alert(\\&quot;rejected\\&quot;)&lt;/script>`));
       }, {
         train: false,
         prepare: async (ctx) => {
