@@ -1,0 +1,87 @@
+/** Running reelrank's commands as separate processes for the fault tests: spawn with an environment, read their output, kill the whole command. */
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+
+/** A command running in its own process group (so `deno task` and the script it starts die together). */
+export interface RunningCommand {
+  pid: number;
+  /** stderr and stdout as read so far. */
+  output(): string;
+  /** Resolves when the output matches `re` (rejects if the command ends first). */
+  waitFor(re: RegExp): Promise<void>;
+  /** SIGKILL to the whole group: `deno task`, its `deno run` and every worker thread. */
+  kill(): void;
+  status: Promise<Deno.CommandStatus>;
+}
+
+/** Environment of the commands: only what the test sets, over a clean base (no inherited DATABASE_URL). */
+export function commandEnv(vars: Record<string, string>): Record<string, string> {
+  return {
+    LOG_LEVEL: "warn",
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    DATABASE_URL: "",
+    OBJECT_STORE_URL: "",
+    S3_BUCKET: "",
+    S3_ENDPOINT: "",
+    REELRANK_ADMIN_TOKEN: "",
+    CI: "",
+    ...vars,
+  };
+}
+
+/** Starts `deno <args>` in the repository with `env`, in a new session (setsid) so it can be killed whole. */
+export function spawnDeno(args: string[], env: Record<string, string>): RunningCommand {
+  const child = new Deno.Command("setsid", {
+    args: [Deno.execPath(), ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const waiters: { re: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      if (w.re.test(text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      check();
+    }
+  };
+  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const status = pumped.then(() => child.status);
+  status.then(() => {
+    for (const w of waiters.splice(0)) {
+      w.reject(new Error(`the command ended before printing ${w.re}:\n${text}`));
+    }
+  });
+  return {
+    pid: child.pid,
+    output: () => text,
+    waitFor: (re) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ re, resolve, reject });
+        check();
+      }),
+    kill: () => Deno.kill(-child.pid, "SIGKILL"),
+    status,
+  };
+}
+
+/** Runs `deno <args>` to the end; resolves with its exit code and output. */
+export async function runDeno(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; output: string }> {
+  const cmd = spawnDeno(args, env);
+  const status = await cmd.status;
+  return { code: status.code, output: cmd.output() };
+}
