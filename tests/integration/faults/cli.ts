@@ -85,3 +85,46 @@ export async function runDeno(
   const status = await cmd.status;
   return { code: status.code, output: cmd.output() };
 }
+
+/**
+ * Polls `check` (another process's state: nothing in this one to await) every 100 ms until it
+ * returns a value other than undefined, or fails after `timeoutMs` naming `what`.
+ */
+export async function pollUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A `deno task serve` process: its URL once it listens. */
+export interface ServeProcess {
+  url: string;
+  command: RunningCommand;
+  /** SIGTERM, then waits for the clean shutdown. */
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+/** Starts `deno task serve --port 0` and resolves once it prints its address. */
+export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+  const command = spawnDeno(["task", "serve", "--port", "0"], env);
+  await command.waitFor(/^reelrank is serving .* on http:\/\/\S+$/m);
+  const url = /^reelrank is serving .* on (http:\/\/\S+)$/m.exec(command.output())![1];
+  return {
+    url,
+    command,
+    async stop() {
+      Deno.kill(-command.pid, "SIGTERM");
+      return await command.status;
+    },
+  };
+}

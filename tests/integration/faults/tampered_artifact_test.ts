@@ -1,0 +1,113 @@
+/** A model artifact altered in the object store is refused by a running `deno task serve`, which keeps the previous model; after a restart it serves nothing false. */
+import assert from "node:assert/strict";
+import { migrate } from "../../../src/db/migrate.ts";
+import { openPostgres } from "../../../src/db/postgres.ts";
+import { MODEL_NAME } from "../../../src/registry/store.ts";
+import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
+import { FsObjectStore } from "../../../src/storage/fs.ts";
+import { seedCatalog } from "../../helpers/serving.ts";
+import { commandEnv, pollUntil, runDeno, startServe } from "./cli.ts";
+import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
+
+const skip = ownedPostgresSkipReason();
+if (skip) console.warn(`skipping the tampered-artifact test: ${skip}`);
+
+const TOKEN = "fault-test-admin-token-0123456789";
+const SMALL = [
+  "--dim=16",
+  "--hidden=32",
+  "--projection=0",
+  "--batch=64",
+  "--negatives=64",
+  "--members=1",
+  "--average-top=1",
+  "--epochs=3",
+  "--patience=3",
+  "--seed=3",
+];
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test({
+  name:
+    "a tampered artifact promoted from another process is refused and version 1 keeps serving; after a restart the server refuses it again and a rollback restores service",
+  ignore: skip !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const pg = await startOwnedPostgres();
+    const db = await openPostgres(pg.url, { max: 2 });
+    const dir = await Deno.makeTempDir({ prefix: "reelrank-tamper-" });
+    const objects = new FsObjectStore(`${dir}/objects`);
+    const env = commandEnv({
+      DATABASE_URL: pg.url,
+      OBJECT_STORE_URL: `file://${dir}/objects`,
+      REELRANK_DATA_DIR: `${dir}/data`,
+      REELRANK_ADMIN_TOKEN: TOKEN,
+      REELRANK_THREADS: "1",
+    });
+    let server: Awaited<ReturnType<typeof startServe>> | undefined;
+    try {
+      await migrate(db, { quiet: true });
+      await seedCatalog(db);
+      const trained = await runDeno(["task", "train", ...SMALL], env);
+      assert.equal(trained.code, 0, trained.output);
+
+      // Version 2: the same weights under another key, then altered on disk (one byte).
+      const registry = new SqlModelRegistry(db, { objects });
+      const { bytes } = await registry.loadArtifact(MODEL_NAME, 1);
+      const v2 = await registry.registerVersion(MODEL_NAME, { artifact: bytes });
+      const path = `${dir}/objects/${v2.artifactKey}`;
+      const altered = await Deno.readFile(path);
+      altered[altered.length >> 1] ^= 0x01;
+      await Deno.writeFile(path, altered);
+
+      server = await startServe(env);
+      const recs = () => `${server!.url}/api/v1/users/3/recommendations?k=5`;
+      assert.equal((await getJson(recs())).body.modelVersion, 1);
+
+      const promote = await runDeno(["task", "models", "promote", "2"], env);
+      assert.equal(promote.code, 0, promote.output);
+      await pollUntil("the server to try version 2", async () => {
+        const text = await (await fetch(`${server!.url}/metrics`)).text();
+        return /reelrank_model_load_failures_total\{reason="CORRUPT"\} 1/.test(text) || undefined;
+      });
+      const during = await getJson(recs());
+      assert.equal(during.status, 200);
+      assert.equal(during.body.modelVersion, 1, "the previous model keeps serving");
+      assert.equal((await getJson(`${server.url}/api/v1/models`)).body.serving, 1);
+      assert.match(server.command.output(), /altered/, "the refusal is logged");
+
+      // Restarted with the tampered version as production: no model, said plainly; no 5xx.
+      assert.equal((await server.stop()).code, 0);
+      server = await startServe(env);
+      assert.match(
+        server.command.output(),
+        /serving without a model \(production version 2 failed to load \(CORRUPT\)/,
+      );
+      assert.match(server.command.output(), /version 2 is altered: .*refusing to load it/);
+      const ready = await getJson(`${server.url}/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(String(ready.body.reason), /version 2 failed to load \(CORRUPT\)/);
+      const fallback = await getJson(recs());
+      assert.equal(fallback.status, 200);
+      assert.equal(fallback.body.strategy, "popularity");
+
+      const rollback = await runDeno(["task", "models", "rollback", "1"], env);
+      assert.equal(rollback.code, 0, rollback.output);
+      await pollUntil("the server to load version 1", async () => {
+        const r = await getJson(`${server!.url}/ready`);
+        return r.status === 200 ? r : undefined;
+      });
+      assert.equal((await getJson(recs())).body.modelVersion, 1);
+    } finally {
+      await server?.stop();
+      await db.close();
+      await pg.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
