@@ -1,6 +1,6 @@
 /**
  * createApp(deps): the Hono app — middleware in order (request id, metrics, security headers, CORS,
- * the admin limiter, body limit), the
+ * the admin limiter, body limit, NUL characters refused), the
  * /api/v1 resources, the operational routes, /openapi.json (generated from the route schemas)
  * and /docs, and the site (web/). Every dependency comes in through `deps`.
  */
@@ -14,6 +14,7 @@ import { httpMetrics } from "./middleware/http_metrics.ts";
 import { rateLimiter } from "./middleware/rate_limit.ts";
 import { requestId } from "./middleware/request_id.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
+import { rejectNul } from "./middleware/text_guard.ts";
 import { type AppEnv, router } from "./router.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         }),
     }),
   );
+  app.use("/api/*", rejectNul());
   app.onError(handleError);
   app.notFound((c) =>
     errorJson(c, {

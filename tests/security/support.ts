@@ -35,9 +35,24 @@ export async function operations(app: Pick<Hono, "request">): Promise<Operation[
   return out;
 }
 
+/** Percent-encodes `s`; a lone surrogate (not encodable) becomes the bytes of one: invalid UTF-8. */
+function encode(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return s.split("").map((ch) => {
+      try {
+        return encodeURIComponent(ch);
+      } catch {
+        return "%ED%A0%80";
+      }
+    }).join("");
+  }
+}
+
 /** The path with every `{param}` replaced (default: 1). */
 export function fill(path: string, values: Record<string, string> = {}): string {
-  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? "1"));
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encode(values[name] ?? "1"));
 }
 
 /** Methods that change nothing (RFC 9110's safe methods). */
