@@ -2,15 +2,10 @@
 import { benchServe } from "../bench/serve.ts";
 import { haveWrk } from "../bench/wrk.ts";
 import type { Config } from "../config.ts";
-import { openContext, reapAbandonedRuns } from "../context.ts";
-import { ingestMovieLens } from "../data/ingest_movielens.ts";
-import { countInteractions } from "../data/queries.ts";
-import { trainAndRegister } from "../model/mod.ts";
-import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
+import { openContext } from "../context.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
+import { ensureBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
-
-const BUNDLED = new URL("../../data/ml-latest-small", import.meta.url).pathname;
 
 /** Runs the serving benchmark with the parsed flags. */
 export async function serveBenchCommand(
@@ -32,16 +27,7 @@ export async function serveBenchCommand(
   const say = json ? () => {} : (line: string) => console.log(line);
   const ctx = await openContext(config);
   try {
-    if ((await countInteractions(ctx.db)) === 0) {
-      say("no data stored: ingesting the bundled MovieLens ml-latest-small…");
-      await ingestMovieLens(ctx.db, { path: BUNDLED });
-    }
-    if (!(await ctx.registry.getAlias(MODEL_NAME, PRODUCTION))) {
-      say("no production model: training the default one first…");
-      await reapAbandonedRuns(ctx);
-      await trainAndRegister(ctx, {});
-      await ctx.releaseKernel();
-    }
+    await ensureBenchData(ctx, say);
     const r = await benchServe(ctx, {
       seconds: numFlag("seconds", s("seconds"), 10),
       connections: intFlag("connections", s("connections"), 64),
