@@ -1,6 +1,7 @@
 /** Shared by the serving benchmarks: data and a production model in place before measuring. */
-import type { Context } from "../context.ts";
-import { reapAbandonedRuns } from "../context.ts";
+import { haveWrk } from "../bench/wrk.ts";
+import type { Config } from "../config.ts";
+import { type Context, openContext, reapAbandonedRuns } from "../context.ts";
 import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { countInteractions } from "../data/queries.ts";
 import { trainAndRegister } from "../model/mod.ts";
@@ -19,5 +20,30 @@ export async function ensureBenchData(ctx: Context, say: (line: string) => void)
     await reapAbandonedRuns(ctx);
     await trainAndRegister(ctx, {});
     await ctx.releaseKernel();
+  }
+}
+
+/**
+ * For the wrk benchmarks: says how to install wrk when it is missing (and returns), else opens the
+ * context, puts data and a model in place and runs `fn` with a logger (silent with --json).
+ */
+export async function withBenchData(
+  config: Config,
+  json: boolean,
+  fn: (ctx: Context, say: (line: string) => void) => Promise<void>,
+): Promise<void> {
+  if (!(await haveWrk())) {
+    console.log(
+      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
+    );
+    return;
+  }
+  const say = json ? () => {} : (line: string) => console.log(line);
+  const ctx = await openContext(config);
+  try {
+    await ensureBenchData(ctx, say);
+    await fn(ctx, say);
+  } finally {
+    await ctx.close();
   }
 }

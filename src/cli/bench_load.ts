@@ -1,10 +1,8 @@
 /** `deno task bench load`: a minute of mixed traffic with a promotion in the middle; errors, latency and memory. */
 import { benchLoad } from "../bench/load.ts";
-import { haveWrk } from "../bench/wrk.ts";
 import type { Config } from "../config.ts";
-import { openContext } from "../context.ts";
 import { intFlag, numFlag } from "./args.ts";
-import { ensureBenchData } from "./bench_data.ts";
+import { withBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
 
 /** Runs the load benchmark with the parsed flags; exits 1 when a goal is missed. */
@@ -13,17 +11,8 @@ export async function loadBenchCommand(
   config: Config,
 ): Promise<void> {
   const s = (k: string) => values[k] as string | undefined;
-  if (!(await haveWrk())) {
-    console.log(
-      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
-    );
-    return;
-  }
   const json = values.json === true;
-  const say = json ? () => {} : (line: string) => console.log(line);
-  const ctx = await openContext(config);
-  try {
-    await ensureBenchData(ctx, say);
+  await withBenchData(config, json, async (ctx, say) => {
     const r = await benchLoad(ctx, {
       seconds: numFlag("seconds", s("seconds"), 60),
       warmupSeconds: numFlag("warmup", s("warmup"), 10),
@@ -62,7 +51,5 @@ export async function loadBenchCommand(
       console.log(goals.length ? `\nmissed: ${goals.join("; ")}` : "\nall goals met");
     }
     if (goals.length) Deno.exitCode = 1;
-  } finally {
-    await ctx.close();
-  }
+  });
 }

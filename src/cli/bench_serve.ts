@@ -1,10 +1,8 @@
 /** `deno task bench serve`: data and a production model in place, then the serving benchmark's figures. */
 import { benchServe } from "../bench/serve.ts";
-import { haveWrk } from "../bench/wrk.ts";
 import type { Config } from "../config.ts";
-import { openContext } from "../context.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
-import { ensureBenchData } from "./bench_data.ts";
+import { withBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
 
 /** Runs the serving benchmark with the parsed flags. */
@@ -17,17 +15,8 @@ export async function serveBenchCommand(
   if (scorer !== "worker" && scorer !== "local") {
     throw new UsageError(`--scorer must be worker or local, got "${scorer}"`);
   }
-  if (!(await haveWrk())) {
-    console.log(
-      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
-    );
-    return;
-  }
   const json = values.json === true;
-  const say = json ? () => {} : (line: string) => console.log(line);
-  const ctx = await openContext(config);
-  try {
-    await ensureBenchData(ctx, say);
+  await withBenchData(config, json, async (ctx, say) => {
     const r = await benchServe(ctx, {
       seconds: numFlag("seconds", s("seconds"), 10),
       connections: intFlag("connections", s("connections"), 64),
@@ -54,7 +43,5 @@ export async function serveBenchCommand(
           r.errors ? `, ${r.errors} errors` : ""
         }`,
     );
-  } finally {
-    await ctx.close();
-  }
+  });
 }

@@ -128,3 +128,24 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     },
   };
 }
+
+/** `deno task train` with the test's small model (tests/fixtures/sequences/params.ts), `epochs` long. */
+export function trainArgs(epochs = 3): string[] {
+  return [
+    "task",
+    "train",
+    "--dim=16",
+    "--hidden=32",
+    "--projection=0",
+    "--batch=64",
+    "--negatives=64",
+    "--members=1",
+    "--average-top=1",
+    "--dropout=0.1",
+    "--input-dropout=0.1",
+    "--lr=0.003",
+    "--seed=3",
+    `--epochs=${epochs}`,
+    `--patience=${epochs}`,
+  ];
+}

@@ -1,14 +1,12 @@
 /** The object store's disk fills up (a small tmpfs) while a checkpoint or a snapshot is written: a clear error, nothing partial visible, and the next run succeeds once space is back. */
 import assert from "node:assert/strict";
-import { migrate } from "../../../src/db/migrate.ts";
-import { openPostgres } from "../../../src/db/postgres.ts";
-import { FsObjectStore } from "../../../src/storage/fs.ts";
 import { TEMP_PREFIX } from "../../../src/storage/keys.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { commandEnv, runDeno } from "./cli.ts";
+import { runDeno, trainArgs } from "./cli.ts";
 import { writeMovieLensFolder } from "./movielens_folder.ts";
-import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
+import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { checkRegistry } from "./registry_check.ts";
+import { startStores } from "./stores.ts";
 
 /** Mounts a tmpfs of `size` bytes, or says why it cannot (the test then skips). */
 async function mountTmpfs(
@@ -62,44 +60,18 @@ const skip = typeof probe === "string" ? probe : ownedPostgresSkipReason();
 if (typeof probe !== "string") await probe.unmount();
 if (skip) console.warn(`skipping the disk-full tests: ${skip}`);
 
-/** The small model's flags (tests/fixtures/sequences/params.ts). */
-const TRAIN = [
-  "task",
-  "train",
-  "--dim=16",
-  "--hidden=32",
-  "--projection=0",
-  "--batch=64",
-  "--negatives=64",
-  "--members=1",
-  "--average-top=1",
-  "--epochs=3",
-  "--patience=3",
-  "--seed=3",
-];
+const TRAIN = trainArgs();
 
+/** PostgreSQL and a folder store on a 1 MiB tmpfs. */
 async function setup() {
   const disk = await mountTmpfs(1 << 20) as Exclude<Awaited<ReturnType<typeof mountTmpfs>>, string>;
-  const pg = await startOwnedPostgres();
-  const db = await openPostgres(pg.url, { max: 2 });
-  await migrate(db, { quiet: true });
-  const data = await Deno.makeTempDir({ prefix: "reelrank-full-data-" });
-  const env = commandEnv({
-    DATABASE_URL: pg.url,
-    OBJECT_STORE_URL: `file://${disk.dir}/objects`,
-    REELRANK_DATA_DIR: data,
-    REELRANK_THREADS: "1",
-  });
+  const stores = await startStores({ store: "file", objectsDir: `${disk.dir}/objects` });
   return {
+    ...stores,
     disk,
-    db,
-    env,
-    objects: new FsObjectStore(`${disk.dir}/objects`),
     async close() {
-      await db.close();
-      await pg.close();
+      await stores.close();
       await disk.unmount();
-      await Deno.remove(data, { recursive: true });
     },
   };
 }

@@ -1,57 +1,32 @@
 /** SIGKILL during `deno task train` and during its registration: no half-registered version, no alias to a missing artifact, and the next run succeeds. */
 import assert from "node:assert/strict";
-import { migrate } from "../../../src/db/migrate.ts";
 import { openPostgres } from "../../../src/db/postgres.ts";
 import type { Database } from "../../../src/db/types.ts";
-import { FsObjectStore } from "../../../src/storage/fs.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { commandEnv, runDeno, spawnDeno } from "./cli.ts";
-import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
+import { pollUntil, runDeno, spawnDeno, trainArgs as train } from "./cli.ts";
+import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { checkRegistry } from "./registry_check.ts";
+import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
 if (skip) console.warn(`skipping the train kill test: ${skip}`);
-
-/** The CLI flags of the test's small model (tests/fixtures/sequences/params.ts). */
-const SMALL = [
-  "--dim=16",
-  "--hidden=32",
-  "--projection=0",
-  "--batch=64",
-  "--negatives=64",
-  "--members=1",
-  "--average-top=1",
-  "--dropout=0.1",
-  "--input-dropout=0.1",
-  "--lr=0.003",
-  "--seed=3",
-];
-const train = (epochs: number) => [
-  "task",
-  "train",
-  ...SMALL,
-  `--epochs=${epochs}`,
-  `--patience=${epochs}`,
-];
 
 async function runs(db: Database): Promise<{ id: string; status: string }[]> {
   return await db.query("SELECT id, status FROM runs ORDER BY start_time, id");
 }
 
-/** Resolves once a backend of the killed command waits for the model's row lock (polled). */
-async function waitForLockWait(db: Database, signal: Promise<unknown>): Promise<void> {
+/** Resolves once a backend of the command waits for the model's row lock. */
+async function waitForLockWait(db: Database, status: Promise<unknown>): Promise<void> {
   let ended = false;
-  signal.then(() => ended = true);
-  for (;;) {
+  status.then(() => ended = true);
+  await pollUntil("the command to block on the registration's row lock", async () => {
+    if (ended) throw new Error("the command ended without reaching the registration");
     const [{ n }] = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
        WHERE wait_event_type = 'Lock' AND query ILIKE '%registered_models%FOR UPDATE%'`,
     );
-    if (n > 0) return;
-    if (ended) throw new Error("the command ended without reaching the registration");
-    // Polling another process's state: nothing to await in this one.
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return n > 0 || undefined;
+  }, 120_000);
 }
 
 Deno.test({
@@ -61,18 +36,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const pg = await startOwnedPostgres();
-    const db = await openPostgres(pg.url, { max: 3 });
-    const dir = await Deno.makeTempDir({ prefix: "reelrank-kill-train-" });
-    const objects = new FsObjectStore(`${dir}/objects`);
-    const env = commandEnv({
-      DATABASE_URL: pg.url,
-      OBJECT_STORE_URL: `file://${dir}/objects`,
-      REELRANK_DATA_DIR: `${dir}/data`,
-      REELRANK_THREADS: "1",
-    });
+    const stores = await startStores({ store: "file" });
+    const { db, objects, env, pg } = stores;
     try {
-      await migrate(db, { quiet: true });
       await seedCatalog(db);
 
       // 1. Killed in the middle of training (after its second epoch, of 400).
@@ -135,9 +101,7 @@ Deno.test({
         "finished",
       ]);
     } finally {
-      await db.close();
-      await pg.close();
-      await Deno.remove(dir, { recursive: true });
+      await stores.close();
     }
   },
 });

@@ -1,72 +1,33 @@
 /** The S3 store goes down in the middle of a snapshot and of a registration: retried, then a clean failure, recorded, nothing promoted or half-visible. */
 import assert from "node:assert/strict";
-import { migrate } from "../../../src/db/migrate.ts";
-import { openPostgres } from "../../../src/db/postgres.ts";
-import { S3ObjectStore } from "../../../src/storage/s3.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { startS3Server } from "../../helpers/s3.ts";
-import { commandEnv, runDeno } from "./cli.ts";
-import { startFaultProxy } from "./fault_proxy.ts";
+import { runDeno, trainArgs } from "./cli.ts";
+import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
 import { writeMovieLensFolder } from "./movielens_folder.ts";
-import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
+import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { checkRegistry } from "./registry_check.ts";
+import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
 if (skip) console.warn(`skipping the object-store fault tests: ${skip}`);
 
-const SMALL = [
-  "--dim=16",
-  "--hidden=32",
-  "--projection=0",
-  "--batch=64",
-  "--negatives=64",
-  "--members=1",
-  "--average-top=1",
-  "--epochs=3",
-  "--patience=3",
-  "--seed=3",
-];
-
-/** An S3 bucket behind a proxy that can fail, PostgreSQL, and the commands' environment. */
+/** PostgreSQL and an s3rver bucket that the commands reach through a proxy that can fail. */
 async function setup() {
-  const pg = await startOwnedPostgres();
-  const s3 = await startS3Server();
-  const proxy = startFaultProxy({ hostname: "127.0.0.1", port: Number(new URL(s3.endpoint).port) });
-  const dir = await Deno.makeTempDir({ prefix: "reelrank-s3-down-" });
-  const env = commandEnv({
-    DATABASE_URL: pg.url,
-    S3_BUCKET: s3.bucket,
-    S3_ENDPOINT: proxy.url,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_REGION: s3.region,
-    REELRANK_DATA_DIR: `${dir}/data`,
-    REELRANK_THREADS: "1",
+  let proxy!: FaultProxy;
+  const stores = await startStores({
+    store: "s3",
+    endpoint: (s3) => {
+      proxy = startFaultProxy({ hostname: "127.0.0.1", port: Number(new URL(s3.endpoint).port) });
+      return proxy.url;
+    },
   });
-  // The test reads the bucket directly, not through the proxy.
-  const objects = new S3ObjectStore(`s3://${s3.bucket}`, {
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
-  const db = await openPostgres(pg.url, { max: 2 });
-  await migrate(db, { quiet: true });
   return {
-    pg,
-    s3,
+    ...stores,
     proxy,
-    env,
-    objects,
-    db,
+    bucket: stores.s3!.bucket,
     async close() {
       proxy.close();
-      objects.close();
-      await db.close();
-      await s3.close();
-      await pg.close();
-      await Deno.remove(dir, { recursive: true });
+      await stores.close();
     },
   };
 }
@@ -81,14 +42,14 @@ Deno.test({
     const t = await setup();
     try {
       await seedCatalog(t.db);
-      const first = await runDeno(["task", "train", ...SMALL], t.env);
+      const first = await runDeno(trainArgs(), t.env);
       assert.equal(first.code, 0, first.output);
       const before = await checkRegistry(t.db, t.objects);
       assert.deepEqual(before.aliases, { production: 1 });
 
       // The registration first checks the run's uploaded artifact (HEAD): the store dies there.
-      t.proxy.downOn(new RegExp(`^HEAD /${t.s3.bucket}/runs/`, "m"));
-      const second = await runDeno(["task", "train", ...SMALL], t.env);
+      t.proxy.downOn(new RegExp(`^HEAD /${t.bucket}/runs/`, "m"));
+      const second = await runDeno(trainArgs(), t.env);
       await t.proxy.wentDown;
       assert.equal(second.code, 1, second.output);
       assert.match(second.output, /^error: S3 head "runs\/.*" on s3:\/\/reelrank-test failed: /m);
@@ -109,7 +70,7 @@ Deno.test({
       );
 
       t.proxy.up();
-      const third = await runDeno(["task", "train", ...SMALL], t.env);
+      const third = await runDeno(trainArgs(), t.env);
       assert.equal(third.code, 0, third.output);
       assert.match(third.output, /registered version 2: /);
       assert.equal((await checkRegistry(t.db, t.objects)).lastVersion, 2);
@@ -130,7 +91,7 @@ Deno.test({
     const folder = await writeMovieLensFolder();
     try {
       // Parts are written table by table: ingest runs and movies are stored, interactions not.
-      t.proxy.downOn(new RegExp(`^PUT /${t.s3.bucket}/snapshots/parts/interactions-`, "m"));
+      t.proxy.downOn(new RegExp(`^PUT /${t.bucket}/snapshots/parts/interactions-`, "m"));
       const ingest = ["task", "ingest", "--source", "movielens", "--path", folder];
       const first = await runDeno(ingest, t.env);
       await t.proxy.wentDown;

@@ -1,30 +1,14 @@
 /** A model artifact altered in the object store is refused by a running `deno task serve`, which keeps the previous model; after a restart it serves nothing false. */
 import assert from "node:assert/strict";
-import { migrate } from "../../../src/db/migrate.ts";
-import { openPostgres } from "../../../src/db/postgres.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
-import { FsObjectStore } from "../../../src/storage/fs.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { commandEnv, pollUntil, runDeno, startServe } from "./cli.ts";
-import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
+import { pollUntil, runDeno, startServe, trainArgs } from "./cli.ts";
+import { ownedPostgresSkipReason } from "./owned_postgres.ts";
+import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
 if (skip) console.warn(`skipping the tampered-artifact test: ${skip}`);
-
-const TOKEN = "fault-test-admin-token-0123456789";
-const SMALL = [
-  "--dim=16",
-  "--hidden=32",
-  "--projection=0",
-  "--batch=64",
-  "--negatives=64",
-  "--members=1",
-  "--average-top=1",
-  "--epochs=3",
-  "--patience=3",
-  "--seed=3",
-];
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
@@ -38,22 +22,13 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const pg = await startOwnedPostgres();
-    const db = await openPostgres(pg.url, { max: 2 });
     const dir = await Deno.makeTempDir({ prefix: "reelrank-tamper-" });
-    const objects = new FsObjectStore(`${dir}/objects`);
-    const env = commandEnv({
-      DATABASE_URL: pg.url,
-      OBJECT_STORE_URL: `file://${dir}/objects`,
-      REELRANK_DATA_DIR: `${dir}/data`,
-      REELRANK_ADMIN_TOKEN: TOKEN,
-      REELRANK_THREADS: "1",
-    });
+    const stores = await startStores({ store: "file", objectsDir: `${dir}/objects` });
+    const { db, objects, env } = stores;
     let server: Awaited<ReturnType<typeof startServe>> | undefined;
     try {
-      await migrate(db, { quiet: true });
       await seedCatalog(db);
-      const trained = await runDeno(["task", "train", ...SMALL], env);
+      const trained = await runDeno(trainArgs(), env);
       assert.equal(trained.code, 0, trained.output);
 
       // Version 2: the same weights under another key, then altered on disk (one byte).
@@ -105,8 +80,7 @@ Deno.test({
       assert.equal((await getJson(recs())).body.modelVersion, 1);
     } finally {
       await server?.stop();
-      await db.close();
-      await pg.close();
+      await stores.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
