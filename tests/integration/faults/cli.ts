@@ -149,3 +149,12 @@ export function trainArgs(epochs = 3): string[] {
     `--patience=${epochs}`,
   ];
 }
+
+/**
+ * A test of separate processes: ignored (with the reason printed) when `skip` names a missing
+ * program; no sanitizers, since the processes and their sockets outlive single awaits.
+ */
+export function processTest(name: string, skip: string | null, fn: () => Promise<void>): void {
+  if (skip) console.warn(`skipping "${name}": ${skip}`);
+  Deno.test({ name, ignore: skip !== null, sanitizeOps: false, sanitizeResources: false, fn });
+}

@@ -5,10 +5,10 @@ import { openPostgres } from "../../../src/db/postgres.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
 import { postJson, servingFixture } from "../../helpers/serving.ts";
+import { processTest } from "./cli.ts";
 import { ownedPostgresSkipReason, startOwnedPostgres } from "./owned_postgres.ts";
 
 const skip = ownedPostgresSkipReason();
-if (skip) console.warn(`skipping the database-down test: ${skip}`);
 
 const event = (eventId: string, movieId: number) => ({
   eventId,
@@ -18,13 +18,10 @@ const event = (eventId: string, movieId: number) => ({
   timestamp: 1_800_000_000,
 });
 
-Deno.test({
-  name:
-    "with PostgreSQL stopped, known users get model answers from memory, /ready and writes answer 503, and a restart of PostgreSQL alone brings everything back",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "with PostgreSQL stopped, known users get model answers from memory, /ready and writes answer 503, and a restart of PostgreSQL alone brings everything back",
+  skip,
+  async () => {
     const pg = await startOwnedPostgres();
     const db = await openPostgres(pg.url, { max: 4 });
     try {
@@ -119,4 +116,4 @@ Deno.test({
       await pg.close();
     }
   },
-});
+);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { TEMP_PREFIX } from "../../../src/storage/keys.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { runDeno, trainArgs } from "./cli.ts";
+import { processTest, runDeno, trainArgs } from "./cli.ts";
 import { writeMovieLensFolder } from "./movielens_folder.ts";
 import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { checkRegistry } from "./registry_check.ts";
@@ -58,7 +58,6 @@ function files(dir: string, rel = ""): string[] {
 const probe = await mountTmpfs(1 << 20);
 const skip = typeof probe === "string" ? probe : ownedPostgresSkipReason();
 if (typeof probe !== "string") await probe.unmount();
-if (skip) console.warn(`skipping the disk-full tests: ${skip}`);
 
 const TRAIN = trainArgs();
 
@@ -76,13 +75,10 @@ async function setup() {
   };
 }
 
-Deno.test({
-  name:
-    "a full disk while a training run writes its checkpoint: one clear line, the run recorded failed, no partial file, and the next run succeeds once space is freed",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "a full disk while a training run writes its checkpoint: one clear line, the run recorded failed, no partial file, and the next run succeeds once space is freed",
+  skip,
+  async () => {
     const t = await setup();
     try {
       await seedCatalog(t.db);
@@ -129,15 +125,12 @@ Deno.test({
       await t.close();
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "a full disk in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, no partial part, and the next ingest writes it",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "a full disk in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, no partial part, and the next ingest writes it",
+  skip,
+  async () => {
     const t = await setup();
     const folder = await writeMovieLensFolder();
     try {
@@ -177,4 +170,4 @@ Deno.test({
       await Deno.remove(folder, { recursive: true });
     }
   },
-});
+);

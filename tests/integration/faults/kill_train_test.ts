@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { openPostgres } from "../../../src/db/postgres.ts";
 import type { Database } from "../../../src/db/types.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { pollUntil, runDeno, spawnDeno, trainArgs as train } from "./cli.ts";
+import { pollUntil, processTest, runDeno, spawnDeno, trainArgs as train } from "./cli.ts";
 import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { checkRegistry } from "./registry_check.ts";
 import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
-if (skip) console.warn(`skipping the train kill test: ${skip}`);
 
 async function runs(db: Database): Promise<{ id: string; status: string }[]> {
   return await db.query("SELECT id, status FROM runs ORDER BY start_time, id");
@@ -29,13 +28,10 @@ async function waitForLockWait(db: Database, status: Promise<unknown>): Promise<
   }, 120_000);
 }
 
-Deno.test({
-  name:
-    "deno task train killed with SIGKILL while training, then while registering, leaves a consistent registry, and the next run succeeds each time",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "deno task train killed with SIGKILL while training, then while registering, leaves a consistent registry, and the next run succeeds each time",
+  skip,
+  async () => {
     const stores = await startStores({ store: "file" });
     const { db, objects, env, pg } = stores;
     try {
@@ -104,4 +100,4 @@ Deno.test({
       await stores.close();
     }
   },
-});
+);

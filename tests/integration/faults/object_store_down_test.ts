@@ -1,7 +1,7 @@
 /** The S3 store goes down in the middle of a snapshot and of a registration: retried, then a clean failure, recorded, nothing promoted or half-visible. */
 import assert from "node:assert/strict";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { runDeno, trainArgs } from "./cli.ts";
+import { processTest, runDeno, trainArgs } from "./cli.ts";
 import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
 import { writeMovieLensFolder } from "./movielens_folder.ts";
 import { ownedPostgresSkipReason } from "./owned_postgres.ts";
@@ -9,7 +9,6 @@ import { checkRegistry } from "./registry_check.ts";
 import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
-if (skip) console.warn(`skipping the object-store fault tests: ${skip}`);
 
 /** PostgreSQL and an s3rver bucket that the commands reach through a proxy that can fail. */
 async function setup() {
@@ -32,13 +31,10 @@ async function setup() {
   };
 }
 
-Deno.test({
-  name:
-    "S3 going down during a training run's registration: the client retries, the run is recorded failed and production stays; the next run succeeds",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "S3 going down during a training run's registration: the client retries, the run is recorded failed and production stays; the next run succeeds",
+  skip,
+  async () => {
     const t = await setup();
     try {
       await seedCatalog(t.db);
@@ -78,15 +74,12 @@ Deno.test({
       await t.close();
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "S3 going down in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, and the next ingest writes it",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "S3 going down in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, and the next ingest writes it",
+  skip,
+  async () => {
     const t = await setup();
     const folder = await writeMovieLensFolder();
     try {
@@ -127,4 +120,4 @@ Deno.test({
       await Deno.remove(folder, { recursive: true });
     }
   },
-});
+);

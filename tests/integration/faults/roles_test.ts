@@ -3,12 +3,11 @@ import assert from "node:assert/strict";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { pollUntil, runDeno, type ServeProcess, trainArgs } from "./cli.ts";
+import { pollUntil, processTest, runDeno, type ServeProcess, trainArgs } from "./cli.ts";
 import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { startServers, startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
-if (skip) console.warn(`skipping the multi-process test: ${skip}`);
 
 async function servedVersion(server: ServeProcess, user: number): Promise<number | null> {
   const res = await fetch(`${server.url}/api/v1/users/${user}/recommendations?k=5`);
@@ -19,13 +18,10 @@ async function servedVersion(server: ServeProcess, user: number): Promise<number
   return body.modelVersion;
 }
 
-Deno.test({
-  name:
-    "two serve processes on PostgreSQL and an S3 bucket both switch to a version promoted through one server's admin API, without a restart",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "two serve processes on PostgreSQL and an S3 bucket both switch to a version promoted through one server's admin API, without a restart",
+  skip,
+  async () => {
     const stores = await startStores({ store: "s3" });
     let servers: ServeProcess[] = [];
     try {
@@ -61,4 +57,4 @@ Deno.test({
       await stores.close();
     }
   },
-});
+);

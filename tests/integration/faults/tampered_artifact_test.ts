@@ -3,25 +3,21 @@ import assert from "node:assert/strict";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
-import { pollUntil, runDeno, startServe, trainArgs } from "./cli.ts";
+import { pollUntil, processTest, runDeno, startServe, trainArgs } from "./cli.ts";
 import { ownedPostgresSkipReason } from "./owned_postgres.ts";
 import { startStores } from "./stores.ts";
 
 const skip = ownedPostgresSkipReason();
-if (skip) console.warn(`skipping the tampered-artifact test: ${skip}`);
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }
 
-Deno.test({
-  name:
-    "a tampered artifact promoted from another process is refused and version 1 keeps serving; after a restart the server refuses it again and a rollback restores service",
-  ignore: skip !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+processTest(
+  "a tampered artifact promoted from another process is refused and version 1 keeps serving; after a restart the server refuses it again and a rollback restores service",
+  skip,
+  async () => {
     const dir = await Deno.makeTempDir({ prefix: "reelrank-tamper-" });
     const stores = await startStores({ store: "file", objectsDir: `${dir}/objects` });
     const { db, objects, env } = stores;
@@ -84,4 +80,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
