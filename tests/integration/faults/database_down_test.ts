@@ -111,7 +111,7 @@ processTest(
           await registry.promote(MODEL_NAME, v2);
           await pollUntil(
             "the NOTIFY to switch the server",
-            async () => f.serving.version() === v2 || undefined,
+            () => Promise.resolve(f.serving.version() === v2 || undefined),
           );
           assert.equal((await recs(4)).body.modelVersion, v2);
         } finally {
