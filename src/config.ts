@@ -30,6 +30,8 @@ export interface Config {
   host: string;
   /** `REELRANK_ADMIN_TOKEN`: the bearer token of admin routes; unset → generated into `dataDir`. */
   adminToken?: string;
+  /** Who may call the API from other sites, and how often the admin routes answer. */
+  http: HttpSecurity;
   logLevel: LogLevel;
   /** Worker threads for the kernel (`REELRANK_THREADS`, default: the number of cores, at most 2). */
   threads: number;
@@ -56,7 +58,36 @@ export interface Config {
   secrets: string[];
 }
 
+/** Cross-origin access and the admin routes' rate limit. */
+export interface HttpSecurity {
+  /** `REELRANK_CORS_ORIGINS`: origins whose pages may call the public API (`*`: any); default none. */
+  corsOrigins: string[];
+  /** `REELRANK_ADMIN_CORS_ORIGINS`: origins whose pages may call the admin routes; default none. */
+  adminCorsOrigins: string[];
+  /** `REELRANK_ADMIN_RATE_LIMIT`: admin requests per minute per client address (default 30). */
+  adminRequestsPerMinute: number;
+}
+
 type Env = Record<string, string | undefined>;
+
+/** A comma-separated list of origins (`https://host[:port]`), each checked; `*` only where allowed. */
+function origins(env: Env, name: string, options: { any: boolean }): string[] {
+  const raw = (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const o of raw) {
+    if (o === "*" && options.any) continue;
+    let origin: string | undefined;
+    try {
+      origin = new URL(o).origin;
+    } catch { /* reported below */ }
+    if (origin !== o || !/^https?:/.test(o)) {
+      throw invalid(
+        `${name} must list origins like https://app.example.com (scheme, host, optional port; ` +
+          `no path)${options.any ? " or *" : ""}, separated by commas; got "${o}"`,
+      );
+    }
+  }
+  return raw;
+}
 
 function positiveNumber(env: Env, name: string, fallback: number, integer = false): number {
   const raw = env[name];
@@ -170,6 +201,12 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     port: positiveNumber(env, "PORT", 8000, true),
     host: env.HOST || "127.0.0.1",
     adminToken,
+    http: {
+      corsOrigins: origins(env, "REELRANK_CORS_ORIGINS", { any: true }),
+      // Never "*": a page from any site could then drive the admin routes with a pasted token.
+      adminCorsOrigins: origins(env, "REELRANK_ADMIN_CORS_ORIGINS", { any: false }),
+      adminRequestsPerMinute: positiveNumber(env, "REELRANK_ADMIN_RATE_LIMIT", 30, true),
+    },
     logLevel,
     threads: Math.min(positiveNumber(env, "REELRANK_THREADS", Math.min(cores, 2), true), 16),
     drift: {

@@ -1,4 +1,5 @@
 /** Starts the HTTP server: serving core, app and Deno.serve wired on one context; stops them in order. */
+import type { HttpSecurity } from "../config.ts";
 import type { Context } from "../context.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
@@ -31,6 +32,8 @@ export interface ServerOptions {
   threads?: number;
   /** The registry /metrics shows (default: a new one); serve and start pass the context's. */
   metrics?: Metrics;
+  /** CORS allow-lists and the admin rate limit (Config.http for serve and start). */
+  http?: HttpSecurity;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -57,6 +60,7 @@ export async function startServer(
     metrics,
     adminToken: options.adminToken,
     clock: ctx.clock,
+    http: options.http,
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

@@ -1,8 +1,9 @@
-/** `deno task bench kernel | serve | explain | browser | families [--json] …`: kernel, serving, explanation, in-browser and family-fit figures. */
+/** `deno task bench kernel | serve | explain | browser | families | load [--json] …`: kernel, serving, explanation, in-browser, family-fit and load figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
 import { browserBenchCommand, explainBenchCommand } from "./bench_explain.ts";
+import { loadBenchCommand } from "./bench_load.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
 import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
 
@@ -11,6 +12,7 @@ deno task bench kernel [--json] [--threads N] [--seconds S]
 deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|local]
 deno task bench explain [--json] [--seconds S] [--batch N]
 deno task bench browser [--json] [--histories N]
+deno task bench load [--json] [--seconds S] [--warmup S] [--connections N]
 
 Measures the WASM kernel on this machine: its SIMD peak (register-only relaxed fused multiply-adds,
 per thread and on N threads), the default recommender's training step and its served network
@@ -46,6 +48,16 @@ downloads' sizes on the wire, the time to the first in-browser recommendation on
 cache, the time of one ranking, and how many top-10s equal the server's.
 
 ${FAMILIES_BENCH_HELP}
+
+load serves the stored data (made as for serve) and drives it with one wrk script for --warmup
+seconds (default 10), then --seconds (default 60) at --connections (default 64): 50% users'
+recommendations, 20% visitors' histories, 20% movie pages, 10% watch events (stored: they
+add to the users' histories). Half-way through it promotes the production artifact registered
+again as a new version (it stays in the registry; production is moved back at the end). Prints
+answers by kind, p50/p99, failed requests, the promotion, resident memory after the warm-up and
+at the end; exits 1 when a request failed, memory grew over 10 % or no promotion happened.
+
+  --warmup S             seconds of warm-up before memory is taken (default 10)
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -63,15 +75,17 @@ await runCli(HELP, async (argv, config) => {
     yardstick: { type: "string" },
     repeats: { type: "string" },
     "no-dense": { type: "boolean" },
+    warmup: { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
   if (target === "explain") return await explainBenchCommand(values, config);
   if (target === "browser") return await browserBenchCommand(values, config);
   if (target === "families") return await familiesBenchCommand(values, config);
+  if (target === "load") return await loadBenchCommand(values, config);
   if (target !== "kernel") {
     throw new UsageError(
-      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser" or "families"`,
+      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families" or "load"`,
     );
   }
   const r = await benchKernel({

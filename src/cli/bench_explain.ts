@@ -19,11 +19,11 @@ async function run<T>(
   steps: { measure: (ctx: Context) => Promise<T>; print: (r: T) => void },
 ): Promise<void> {
   const json = values.json === true;
-  await withBenchData(config, json ? () => {} : (line) => console.log(line), async (ctx) => {
+  await withBenchData(config, json, async (ctx) => {
     const r = await steps.measure(ctx);
     if (json) console.log(JSON.stringify(r));
     else steps.print(r);
-  });
+  }, { needsWrk: false });
 }
 
 /** `bench explain`: the scorer and the visitor route with and without `explain`. */

@@ -1,6 +1,5 @@
 /** `deno task bench serve`: data and a production model in place, then the serving benchmark's figures. */
 import { benchServe } from "../bench/serve.ts";
-import { haveWrk } from "../bench/wrk.ts";
 import type { Config } from "../config.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
 import { withBenchData } from "./bench_data.ts";
@@ -16,15 +15,8 @@ export async function serveBenchCommand(
   if (scorer !== "worker" && scorer !== "local") {
     throw new UsageError(`--scorer must be worker or local, got "${scorer}"`);
   }
-  if (!(await haveWrk())) {
-    console.log(
-      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
-    );
-    return;
-  }
   const json = values.json === true;
-  const say = json ? () => {} : (line: string) => console.log(line);
-  await withBenchData(config, say, async (ctx) => {
+  await withBenchData(config, json, async (ctx, say) => {
     const r = await benchServe(ctx, {
       seconds: numFlag("seconds", s("seconds"), 10),
       connections: intFlag("connections", s("connections"), 64),

@@ -18,6 +18,7 @@ export async function serveUntilSignal(
     adminToken: admin.token,
     threads: ctx.config.threads,
     metrics: ctx.metrics,
+    http: ctx.config.http,
   });
   const version = server.serving.version();
   console.log(

@@ -6,6 +6,7 @@ import type { InteractionRecord, MovieRecord } from "./contract.ts";
 import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
 import { heartbeat, runIngest } from "./ingest_runs.ts";
 import {
+  checkMovieLensFolder,
   openMovieLensFolder,
   type ParsedRow,
   readMovieLensLinks,
@@ -42,7 +43,8 @@ function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
 }
 
 /**
- * Imports a MovieLens folder. Every batch commits in its own transaction together with its
+ * Imports a MovieLens folder, after a first read that refuses a malformed one whole (nothing
+ * stored). Every batch commits in its own transaction together with its
  * rejected rows and the run's heartbeat, so a killed ingest leaves whole batches behind and a
  * re-run (upserts on movieId, userId and (userId, movieId)) completes it without duplicates.
  */
@@ -51,6 +53,8 @@ export async function ingestMovieLens(
   opts: MovieLensIngestOptions,
 ): Promise<IngestReport> {
   const folder = await openMovieLensFolder(opts.path);
+  // Refuses a malformed folder (encoding, size limits, columns) before anything is stored.
+  await checkMovieLensFolder(folder);
   const batchSize = opts.batchSize ?? 10_000;
   const params = { path: folder.dir };
   const run = { source: "movielens" as const, params, metrics: opts.metrics };

@@ -10,6 +10,12 @@ import { MANIFEST_PREFIX, manifestKey, SNAPSHOT_TABLES, type SnapshotManifest } 
 const log = getLogger("snapshot");
 const CHUNK = 5_000;
 
+/**
+ * Largest part restored (its JSON lines are decoded as one string, which V8 caps near 512 MiB
+ * characters); the bundled set's largest part is about 10 MB.
+ */
+export const MAX_PART_BYTES = 256 * 1024 * 1024;
+
 /** Reads and checks the manifest at `key` (CORRUPT when it is not a snapshot manifest). */
 export async function readManifest(
   store: ObjectStore,
@@ -42,7 +48,10 @@ export async function readPartLines(
   if (await sha256Hex(packed) !== part.gzipSha256) {
     throw corrupt(`snapshot part ${part.key} does not match its sha256`);
   }
-  const bytes = await gunzip(packed);
+  const bytes = await gunzip(packed, {
+    maxBytes: MAX_PART_BYTES,
+    name: `snapshot part ${part.key}`,
+  });
   if (await sha256Hex(bytes) !== part.sha256) {
     throw corrupt(`snapshot part ${part.key} content does not match its sha256`);
   }

@@ -44,7 +44,10 @@ dbTest(
       assert.equal(zipped.headers.get("x-content-sha256"), sha256);
       assert.equal(zipped.headers.get("cache-control"), "public, max-age=31536000, immutable");
       assert.equal(zipped.headers.get("vary"), "Accept-Encoding");
-      const bytes = await gunzip(new Uint8Array(await zipped.arrayBuffer()));
+      const bytes = await gunzip(new Uint8Array(await zipped.arrayBuffer()), {
+        maxBytes: 1 << 30,
+        name: "artifact",
+      });
       assert.equal(bytes.length, size);
       assert.equal(await sha256Hex(bytes), sha256);
 
@@ -98,7 +101,10 @@ dbTest(
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-encoding"), "gzip");
       const text = new TextDecoder().decode(
-        await gunzip(new Uint8Array(await res.arrayBuffer())),
+        await gunzip(new Uint8Array(await res.arrayBuffer()), {
+          maxBytes: 1 << 30,
+          name: "artifact",
+        }),
       );
       assert.equal(await sha256Hex(text), catalog.sha256);
       const c = JSON.parse(text);
