@@ -15,9 +15,9 @@ export type EngineOverrides = Partial<Omit<EngineOptions<Context>, "store" | "de
  */
 export async function startPipelineEngine(
   ctx: Context,
-  options: { metrics: Metrics } & EngineOverrides,
+  options: { metrics?: Metrics } & EngineOverrides = {},
 ): Promise<PipelineEngine<Context>> {
-  const { metrics, ...overrides } = options;
+  const { metrics = ctx.metrics, ...overrides } = options;
   const clock = overrides.clock ?? ctx.clock;
   const engine = new PipelineEngine<Context>({
     store: new SqlPipelineStore(ctx.db, { clock }),

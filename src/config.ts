@@ -34,16 +34,64 @@ export interface Config {
   dagCron: string;
   /** `REELRANK_ADMIN_TOKEN`: the bearer token of admin routes; unset → generated into `dataDir`. */
   adminToken?: string;
+  /** Who may call the API from other sites, and how often the admin routes answer. */
+  http: HttpSecurity;
   logLevel: LogLevel;
   /** Worker threads for the kernel (`REELRANK_THREADS`, default: the number of cores, at most 2). */
   threads: number;
+  drift: {
+    /** `REELRANK_DRIFT_THRESHOLD`: the PSI above which drift is reported (default 0.2). */
+    threshold: number;
+    /** `REELRANK_DRIFT_RETRAIN`: start a retraining run when data drift crosses it (default false). */
+    retrain: boolean;
+  };
+  /**
+   * Kernel memory an item-to-item family may use (`REELRANK_FAMILY_MEMORY_MIB`, default 1536, at
+   * most 1920 of the kernel's 2 GiB): EASE's items × items matrix must fit, or the family is
+   * skipped with the reason.
+   */
+  familyMemoryMiB: number;
+  /**
+   * The promotion gate's coverage guard (`REELRANK_GATE_COVERAGE_TOLERANCE`, unset = off): a
+   * winner on validation NDCG@10 must keep validation coverage@10 within this much of production's.
+   */
+  gateCoverageTolerance?: number;
   /** True under CI (`CI=true`): progress output stays quiet. */
   ci: boolean;
   /** Values that must never be printed: used by the logger to scrub messages. */
   secrets: string[];
 }
 
+/** Cross-origin access and the admin routes' rate limit. */
+export interface HttpSecurity {
+  /** `REELRANK_CORS_ORIGINS`: origins whose pages may call the public API (`*`: any); default none. */
+  corsOrigins: string[];
+  /** `REELRANK_ADMIN_CORS_ORIGINS`: origins whose pages may call the admin routes; default none. */
+  adminCorsOrigins: string[];
+  /** `REELRANK_ADMIN_RATE_LIMIT`: admin requests per minute per client address (default 30). */
+  adminRequestsPerMinute: number;
+}
+
 type Env = Record<string, string | undefined>;
+
+/** A comma-separated list of origins (`https://host[:port]`), each checked; `*` only where allowed. */
+function origins(env: Env, name: string, options: { any: boolean }): string[] {
+  const raw = (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const o of raw) {
+    if (o === "*" && options.any) continue;
+    let origin: string | undefined;
+    try {
+      origin = new URL(o).origin;
+    } catch { /* reported below */ }
+    if (origin !== o || !/^https?:/.test(o)) {
+      throw invalid(
+        `${name} must list origins like https://app.example.com (scheme, host, optional port; ` +
+          `no path)${options.any ? " or *" : ""}, separated by commas; got "${o}"`,
+      );
+    }
+  }
+  return raw;
+}
 
 function positiveNumber(env: Env, name: string, fallback: number, integer = false): number {
   const raw = env[name];
@@ -71,6 +119,14 @@ function cronExpression(env: Env): string {
     );
   }
   return fields.join(" ");
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw invalid(`${name} must be true or false, got "${raw}"; unset it to use ${fallback}`);
 }
 
 function trimSlash(s: string): string {
@@ -119,6 +175,22 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
         "unset it to have one generated",
     );
   }
+  const familyMemoryMiB = positiveNumber(env, "REELRANK_FAMILY_MEMORY_MIB", 1536, true);
+  if (familyMemoryMiB < 64 || familyMemoryMiB > 1920) {
+    throw invalid(
+      `REELRANK_FAMILY_MEMORY_MIB must be an integer in 64..1920 (the kernel holds 2 GiB), got ${familyMemoryMiB}`,
+    );
+  }
+  const rawTolerance = env.REELRANK_GATE_COVERAGE_TOLERANCE;
+  const gateCoverageTolerance = rawTolerance ? Number(rawTolerance) : undefined;
+  if (
+    gateCoverageTolerance !== undefined &&
+    !(rawTolerance!.trim() !== "" && gateCoverageTolerance >= 0 && gateCoverageTolerance <= 1)
+  ) {
+    throw invalid(
+      `REELRANK_GATE_COVERAGE_TOLERANCE must be a number in [0, 1] (a share of the catalogue), got "${rawTolerance}"; unset it to turn the coverage guard off`,
+    );
+  }
   const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY, adminToken]
     .filter((s): s is string => !!s && s.length >= 4);
   if (databaseUrl) {
@@ -149,8 +221,20 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     schedulerPort: positiveNumber(env, "SCHEDULER_PORT", 8001, true),
     dagCron: cronExpression(env),
     adminToken,
+    http: {
+      corsOrigins: origins(env, "REELRANK_CORS_ORIGINS", { any: true }),
+      // Never "*": a page from any site could then drive the admin routes with a pasted token.
+      adminCorsOrigins: origins(env, "REELRANK_ADMIN_CORS_ORIGINS", { any: false }),
+      adminRequestsPerMinute: positiveNumber(env, "REELRANK_ADMIN_RATE_LIMIT", 30, true),
+    },
     logLevel,
     threads: Math.min(positiveNumber(env, "REELRANK_THREADS", Math.min(cores, 2), true), 16),
+    drift: {
+      threshold: positiveNumber(env, "REELRANK_DRIFT_THRESHOLD", 0.2),
+      retrain: flag(env, "REELRANK_DRIFT_RETRAIN", false),
+    },
+    familyMemoryMiB,
+    gateCoverageTolerance,
     ci: env.CI === "true" || env.CI === "1",
     secrets,
   });

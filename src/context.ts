@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/types.ts";
 import { openDatabase } from "./db/open.ts";
 import { Kernel } from "./model/mod.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import type { ModelRegistry } from "./registry/store.ts";
 import { SqlModelRegistry } from "./registry/sql_store.ts";
 import type { ObjectStore } from "./storage/object_store.ts";
@@ -19,6 +20,8 @@ export interface Context {
   registry: ModelRegistry;
   /** The clock every store stamps rows with. */
   clock: () => Date;
+  /** The process's one metrics registry: the server's /metrics shows what any task recorded on it. */
+  metrics: Metrics;
   /** The WASM kernel, started on first use (its workers cost a little). */
   kernel(): Promise<Kernel>;
   /** Frees the kernel if it was started (a server keeps no training arena); kernel() starts anew. */
@@ -36,18 +39,27 @@ export type StorageContext = Pick<Context, "config" | "objects" | "close">;
  */
 export function createContext(
   parts: { config: Config; db: Database; objects: ObjectStore },
-  options: { clock?: () => Date } = {},
+  options: { clock?: () => Date; metrics?: Metrics } = {},
 ): Context {
   const { config, db, objects } = parts;
   const clock = options.clock ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
+  metrics.driftPsiThreshold.set(config.drift.threshold);
   let kernel: Promise<Kernel> | undefined;
   return {
     config,
     db,
     objects,
     clock,
+    metrics,
     tracking: new SqlTrackingStore(db, { objects, clock }),
-    registry: new SqlModelRegistry(db, { objects, clock }),
+    registry: new SqlModelRegistry(db, {
+      objects,
+      clock,
+      coverage: config.gateCoverageTolerance === undefined
+        ? undefined
+        : { tolerance: config.gateCoverageTolerance },
+    }),
     kernel: () => kernel ??= Kernel.create({ threads: config.threads }),
     async releaseKernel() {
       const k = kernel;

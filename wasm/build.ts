@@ -1,5 +1,4 @@
 /** Compiles wasm/assembly to wasm/build/kernel.wasm with AssemblyScript, only when a source is newer. */
-import asc from "assemblyscript/asc";
 
 const here = new URL(".", import.meta.url).pathname;
 const out = `${here}build/kernel.wasm`;
@@ -36,6 +35,12 @@ if (!force && mtime(out) > newestSource()) {
   Deno.exit(0);
 }
 const started = performance.now();
+// Loaded only to compile: asc imports its own package by name, which Deno resolves by asking the
+// registry for the package's versions unless run with --cached-only (src/cli/build.ts tries that
+// first), so an up-to-date check must not load it. A non-literal specifier keeps Deno's module
+// graph from fetching it ahead of time.
+const ascModule = "assemblyscript/asc";
+const asc: typeof import("assemblyscript/asc") = (await import(ascModule)).default;
 const { error, stderr } = await asc.main(
   ["--config", `${here}asconfig.json`, "--target", "release"],
   {

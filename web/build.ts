@@ -1,4 +1,4 @@
-/** Bundles the islands (one entry each, shared chunks split out) and the CSS into web/dist with content-hashed names. */
+/** Bundles the islands (one entry each, shared chunks split out), the CSS and the WASM kernel into web/dist with content-hashed names. */
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type AssetManifest, DIST_DIR, MANIFEST_FILE } from "./assets.ts";
@@ -12,6 +12,10 @@ const CSS = [
   join(web, "static/site.css"),
   createRequire(import.meta.url).resolve("uplot/dist/uPlot.min.css"),
 ];
+// Built by wasm/build.ts first (deno task build runs both); visitors' browsers rank with it.
+const KERNEL = join(root, "wasm/build/kernel.wasm");
+// What the in-browser ranker bundles from the library (src/model/browser.ts and its imports).
+const LIBRARY = ["src/model", "src/features", "src/digest.ts", "src/errors.ts", "src/random.ts"];
 
 function removeIfPresent(path: string): void {
   try {
@@ -29,17 +33,25 @@ function mtime(path: string): number {
   }
 }
 
+// Newest modification time under `path` (a folder's own time changes when a file is added or removed).
+function newestUnder(path: string): number {
+  let newest = mtime(path);
+  if (Deno.statSync(path).isDirectory) {
+    for (const e of Deno.readDirSync(path)) {
+      newest = Math.max(newest, newestUnder(join(path, e.name)));
+    }
+  }
+  return newest;
+}
+
 /** Newest modification time of everything that goes into the bundle. */
 function newestInput(): number {
   let newest = Math.max(mtime(join(root, "deno.json")), mtime(join(root, "deno.lock")));
   for (const dir of ["islands", "components", "client", "static"]) {
-    // A folder's own time changes when a file is added or removed.
-    newest = Math.max(newest, mtime(join(web, dir)));
-    for (const e of Deno.readDirSync(join(web, dir))) {
-      if (e.isFile) newest = Math.max(newest, mtime(join(web, dir, e.name)));
-    }
+    newest = Math.max(newest, newestUnder(join(web, dir)));
   }
-  return Math.max(newest, mtime(join(web, "build.ts")));
+  for (const path of LIBRARY) newest = Math.max(newest, newestUnder(join(root, path)));
+  return Math.max(newest, mtime(KERNEL), mtime(join(web, "build.ts")));
 }
 
 /** Island names: one per file in web/islands (the file name is the island's name). */
@@ -94,6 +106,17 @@ async function bundle(entries: string[], outdir: string): Promise<void> {
   }
 }
 
+function readKernel(): Uint8Array {
+  try {
+    return Deno.readFileSync(KERNEL);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(`${KERNEL} is missing: build the kernel first (deno task build)`);
+    }
+    throw err;
+  }
+}
+
 /** Builds web/dist and its manifest; returns the manifest. */
 export async function buildSite(): Promise<AssetManifest> {
   const names = islandNames();
@@ -110,8 +133,11 @@ export async function buildSite(): Promise<AssetManifest> {
     const css = new TextEncoder().encode(CSS.map((p) => Deno.readTextFileSync(p)).join("\n"));
     const cssFile = `site-${await shortHash(css)}.css`;
     Deno.writeFileSync(join(staging, cssFile), css);
+    const kernel = readKernel();
+    const kernelFile = `kernel-${await shortHash(kernel)}.wasm`;
+    Deno.writeFileSync(join(staging, kernelFile), kernel);
     const files = [...Deno.readDirSync(staging)].map((e) => e.name).sort();
-    const manifest: AssetManifest = { css: cssFile, islands, files };
+    const manifest: AssetManifest = { css: cssFile, islands, files, kernel: kernelFile };
     Deno.writeTextFileSync(join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     removeIfPresent(DIST_DIR);
     Deno.renameSync(staging, DIST_DIR);

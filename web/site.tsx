@@ -8,6 +8,7 @@ import { type AssetManifest, assetRoutes, readManifest } from "./assets.ts";
 import { Notice } from "./components/notice.tsx";
 import { compareRoutes } from "./routes/compare.tsx";
 import { dataRoutes } from "./routes/data.tsx";
+import { driftRoutes } from "./routes/drift.tsx";
 import { homeRoutes } from "./routes/home.tsx";
 import { movieRoutes } from "./routes/movie.tsx";
 import { page } from "./routes/page.ts";
@@ -58,5 +59,6 @@ export function siteRoutes(deps: AppDeps, options: SiteOptions = {}) {
     .route("/", compareRoutes(deps, manifest))
     .route("/", runRoutes(deps, manifest))
     .route("/", registryRoutes(deps, manifest))
-    .route("/", dataRoutes(deps, manifest));
+    .route("/", dataRoutes(deps, manifest))
+    .route("/", driftRoutes(deps, manifest));
 }

@@ -18,7 +18,7 @@ export const ingestTask: TaskSpec<Context> = {
   retryDelayMs: 30_000,
   timeoutMs: 60 * 60_000,
   async run(ctx): Promise<IngestResult> {
-    const { db, config } = ctx.deps;
+    const { db, config, metrics } = ctx.deps;
     const source = ctx.params.source as string;
     if (source === "none") {
       ctx.log.info("source none: using the data already stored");
@@ -34,7 +34,11 @@ export const ingestTask: TaskSpec<Context> = {
     const seed = ctx.params["data-seed"] as number;
     let report: IngestReport;
     if (source === "movielens") {
-      report = await ingestMovieLens(db, { path: ctx.params.path as string, key: ctx.key });
+      report = await ingestMovieLens(db, {
+        path: ctx.params.path as string,
+        key: ctx.key,
+        metrics,
+      });
     } else if (source === "tmdb") {
       const client = new TmdbClient({ ...config.tmdb });
       report = await ingestTmdb(db, client, {
@@ -43,8 +47,11 @@ export const ingestTask: TaskSpec<Context> = {
         moviesPerUser,
         seed,
         key: ctx.key,
+        metrics,
       });
-    } else report = await ingestSynthetic(db, { users, moviesPerUser, seed, key: ctx.key });
+    } else {
+      report = await ingestSynthetic(db, { users, moviesPerUser, seed, key: ctx.key, metrics });
+    }
     for (const [table, c] of Object.entries(report.tables)) {
       ctx.log.info(`${table}: ${c.read} read, ${c.accepted} accepted, ${c.rejected} rejected`, {
         table,

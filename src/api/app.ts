@@ -1,5 +1,6 @@
 /**
- * createApp(deps): the Hono app — middleware in order (request id, metrics, body limit), the
+ * createApp(deps): the Hono app — middleware in order (request id, metrics, security headers, CORS,
+ * the admin limiter, body limit, NUL characters refused), the
  * /api/v1 resources, the operational routes, /openapi.json (generated from the route schemas)
  * and /docs, and the site (web/). Every dependency comes in through `deps`.
  */
@@ -8,9 +9,14 @@ import { bodyLimit } from "hono/body-limit";
 import { siteRoutes } from "../../web/site.tsx";
 import type { AppDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
+import { corsPolicy } from "./middleware/cors.ts";
 import { httpMetrics } from "./middleware/http_metrics.ts";
+import { rateLimiter } from "./middleware/rate_limit.ts";
 import { requestId } from "./middleware/request_id.ts";
+import { securityHeaders } from "./middleware/security_headers.ts";
+import { rejectNul } from "./middleware/text_guard.ts";
 import { type AppEnv, router } from "./router.ts";
+import { browserModelRoutes } from "./routes/browser_model.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { modelsRoutes } from "./routes/models.ts";
@@ -24,11 +30,28 @@ import { usersRoutes } from "./routes/users.ts";
 /** Default largest request body: a 1,000-movie history is about 10 KB. */
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
+/** Default admin requests per minute per client address. */
+export const DEFAULT_ADMIN_RATE_LIMIT = 30;
+
 /** Builds the app; it holds no state of its own beyond what `deps` carries. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
   app.use(requestId());
   app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders());
+  app.use(
+    "/api/*",
+    corsPolicy({ origins: deps.http?.corsOrigins, adminOrigins: deps.http?.adminCorsOrigins }),
+  );
+  // One limiter for the app; adminAuth() on each admin route takes from it before the token check.
+  const adminLimiter = rateLimiter({
+    perMinute: deps.http?.adminRequestsPerMinute ?? DEFAULT_ADMIN_RATE_LIMIT,
+    clock: deps.clock,
+  });
+  app.use(async (c, next) => {
+    c.set("adminLimiter", adminLimiter);
+    await next();
+  });
   app.use(
     "/api/*",
     bodyLimit({
@@ -41,6 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         }),
     }),
   );
+  app.use("/api/*", rejectNul());
   app.onError(handleError);
   app.notFound((c) =>
     errorJson(c, {
@@ -56,6 +80,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     .route("/", moviesRoutes(deps))
     .route("/", eventsRoutes(deps))
     .route("/", modelsRoutes(deps))
+    .route("/", browserModelRoutes(deps))
     .route("/", runsRoutes(deps))
     .route("/", pipelineRoutes(deps));
   app.route("/api/v1", api);

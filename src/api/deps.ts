@@ -1,5 +1,6 @@
 /** Everything the app uses, passed to createApp(): no module-level singletons. */
 import type { AssetManifest } from "../../web/assets.ts";
+import type { HttpSecurity } from "../config.ts";
 import type { Sql } from "../db/types.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { PipelineService } from "../pipeline/service.ts";
@@ -24,4 +25,6 @@ export interface AppDeps {
   siteManifest?: () => AssetManifest;
   /** Largest request body accepted (default 256 KiB). */
   bodyLimitBytes?: number;
+  /** CORS allow-lists and the admin rate limit (default: no other origin, 30 admin requests a minute). */
+  http?: Partial<HttpSecurity>;
 }

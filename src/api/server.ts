@@ -1,9 +1,11 @@
 /** Starts the HTTP server: serving core, app and Deno.serve wired on one context; stops them in order. */
+import type { HttpSecurity } from "../config.ts";
 import type { Context } from "../context.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { PipelineService } from "../pipeline/service.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
 import { type Serving, startServing } from "../serving/serving.ts";
+import { attachDatabaseGauges } from "../observability/database_gauges.ts";
 import { createApp } from "./app.ts";
 
 /** A listening server. */
@@ -12,6 +14,8 @@ export interface RunningServer {
   url: string;
   serving: Serving;
   metrics: Metrics;
+  /** The app the socket serves (for in-process requests beside it, e.g. a benchmark's). */
+  app: ReturnType<typeof createApp>;
   /** Stops accepting requests, lets in-flight ones finish, then frees the model. */
   shutdown(): Promise<void>;
 }
@@ -27,18 +31,22 @@ export interface ServerOptions {
   pollMs?: number;
   /** Kernel threads of each loaded model (default 1); REELRANK_THREADS for serve and start. */
   threads?: number;
-  /** The metrics to export (default: new ones); pass the pipeline engine's to export its series. */
+  /** The registry /metrics shows (default: a new one); serve and start pass the context's. */
   metrics?: Metrics;
+  /** CORS allow-lists and the admin rate limit (Config.http for serve and start). */
+  http?: HttpSecurity;
   /** The pipeline engine behind /api/v1/pipeline (without it those routes answer 503). */
   pipeline?: PipelineService;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
 export async function startServer(
-  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock">,
+  ctx: Pick<Context, "db" | "registry" | "tracking" | "clock" | "objects">,
   options: ServerOptions,
 ): Promise<RunningServer> {
   const metrics = options.metrics ?? createMetrics();
+  // The workhorse exports what is stored (data, snapshots, drift), whoever wrote it.
+  attachDatabaseGauges(metrics, { db: ctx.db, objects: ctx.objects, clock: ctx.clock });
   const serving = await startServing(ctx, {
     metrics,
     clock: ctx.clock,
@@ -56,6 +64,7 @@ export async function startServer(
     pipeline: options.pipeline,
     adminToken: options.adminToken,
     clock: ctx.clock,
+    http: options.http,
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -74,6 +83,7 @@ export async function startServer(
     url: `http://${host}:${server.addr.port}`,
     serving,
     metrics,
+    app,
     async shutdown() {
       await server.shutdown();
       await serving.close();

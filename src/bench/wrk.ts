@@ -41,11 +41,17 @@ export function parseWrk(text: string): WrkResult {
   return { rps, p50_ms: pct("50"), p99_ms: pct("99"), requests, errors: non2xx + socketErrors };
 }
 
-/** Runs `wrk` for `seconds` with `connections` and an optional Lua script. */
+/** Runs `wrk` for `seconds` with `connections` and an optional Lua script (and its arguments). */
 export async function runWrk(
   url: string,
-  options: { seconds: number; connections: number; threads: number; script?: string },
-): Promise<WrkResult> {
+  options: {
+    seconds: number;
+    connections: number;
+    threads: number;
+    script?: string;
+    scriptArgs?: string[];
+  },
+): Promise<WrkResult & { output: string }> {
   const args = [
     `-t${options.threads}`,
     `-c${options.connections}`,
@@ -55,6 +61,9 @@ export async function runWrk(
     "5s",
   ];
   if (options.script) args.push("-s", options.script);
-  const out = await new Deno.Command("wrk", { args: [...args, url], stdout: "piped" }).output();
-  return parseWrk(new TextDecoder().decode(out.stdout));
+  const extra = options.scriptArgs?.length ? ["--", ...options.scriptArgs] : [];
+  const out = await new Deno.Command("wrk", { args: [...args, url, ...extra], stdout: "piped" })
+    .output();
+  const output = new TextDecoder().decode(out.stdout);
+  return { ...parseWrk(output), output };
 }

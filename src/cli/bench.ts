@@ -1,12 +1,18 @@
-/** `deno task bench kernel | serve [--json] …`: kernel and serving speed figures. */
+/** `deno task bench kernel | serve | explain | browser | families | load [--json] …`: kernel, serving, explanation, in-browser, family-fit and load figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
+import { browserBenchCommand, explainBenchCommand } from "./bench_explain.ts";
+import { loadBenchCommand } from "./bench_load.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
+import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
 deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|local]
+deno task bench explain [--json] [--seconds S] [--batch N]
+deno task bench browser [--json] [--histories N]
+deno task bench load [--json] [--seconds S] [--warmup S] [--connections N]
 
 Measures the WASM kernel on this machine: its SIMD peak (register-only relaxed fused multiply-adds,
 per thread and on N threads), the default recommender's training step and its served network
@@ -29,6 +35,29 @@ as the ceiling, then scores the same histories in-process at the batch sizes the
   --wrk-threads N        wrk threads (default 1: the other core serves)
   --scorer worker|local  where the model runs: a worker (default) or the main thread
   --max-batch N          micro-batch limit (default 64)
+
+explain measures, on the stored data and production model (set up as for serve), what
+explanations cost: the served scorer (a worker) ranking one history at a time — visitor-like
+histories of 5-50 movies and users' whole histories — and --batch N at a time (default 32),
+without and with explain, then POST /api/v1/recommendations through the app without a socket.
+--seconds S per measurement (default 3).
+
+browser starts the server on the same data and drives Debian's Chromium (package chromium) with a
+fresh profile: --histories N visitor histories (default 20) ranked in the page, printing the
+downloads' sizes on the wire, the time to the first in-browser recommendation on a cold and a warm
+cache, the time of one ranking, and how many top-10s equal the server's.
+
+${FAMILIES_BENCH_HELP}
+
+load serves the stored data (made as for serve) and drives it with one wrk script for --warmup
+seconds (default 10), then --seconds (default 60) at --connections (default 64): 50% users'
+recommendations, 20% visitors' histories, 20% movie pages, 10% watch events (stored: they
+add to the users' histories). Half-way through it promotes the production artifact registered
+again as a new version (it stays in the registry; production is moved back at the end). Prints
+answers by kind, p50/p99, failed requests, the promotion, resident memory after the warm-up and
+at the end; exits 1 when a request failed, memory grew over 10 % or no promotion happened.
+
+  --warmup S             seconds of warm-up before memory is taken (default 10)
 `;
 
 await runCli(HELP, async (argv, config) => {
@@ -40,11 +69,24 @@ await runCli(HELP, async (argv, config) => {
     "wrk-threads": { type: "string" },
     scorer: { type: "string" },
     "max-batch": { type: "string" },
+    batch: { type: "string" },
+    histories: { type: "string" },
+    ratings: { type: "string" },
+    yardstick: { type: "string" },
+    repeats: { type: "string" },
+    "no-dense": { type: "boolean" },
+    warmup: { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
+  if (target === "explain") return await explainBenchCommand(values, config);
+  if (target === "browser") return await browserBenchCommand(values, config);
+  if (target === "families") return await familiesBenchCommand(values, config);
+  if (target === "load") return await loadBenchCommand(values, config);
   if (target !== "kernel") {
-    throw new UsageError(`unknown benchmark "${target}", expected "kernel" or "serve"`);
+    throw new UsageError(
+      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families" or "load"`,
+    );
   }
   const r = await benchKernel({
     threads: intFlag("threads", values.threads, config.threads),

@@ -1,16 +1,9 @@
 /** `deno task bench serve`: data and a production model in place, then the serving benchmark's figures. */
 import { benchServe } from "../bench/serve.ts";
-import { haveWrk } from "../bench/wrk.ts";
 import type { Config } from "../config.ts";
-import { openContext, reapAbandonedRuns } from "../context.ts";
-import { ingestMovieLens } from "../data/ingest_movielens.ts";
-import { countInteractions } from "../data/queries.ts";
-import { trainAndRegister } from "../model/mod.ts";
-import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
+import { withBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
-
-const BUNDLED = new URL("../../data/ml-latest-small", import.meta.url).pathname;
 
 /** Runs the serving benchmark with the parsed flags. */
 export async function serveBenchCommand(
@@ -22,26 +15,8 @@ export async function serveBenchCommand(
   if (scorer !== "worker" && scorer !== "local") {
     throw new UsageError(`--scorer must be worker or local, got "${scorer}"`);
   }
-  if (!(await haveWrk())) {
-    console.log(
-      "skipped: wrk is not installed; install the Debian package: apt-get install -y wrk",
-    );
-    return;
-  }
   const json = values.json === true;
-  const say = json ? () => {} : (line: string) => console.log(line);
-  const ctx = await openContext(config);
-  try {
-    if ((await countInteractions(ctx.db)) === 0) {
-      say("no data stored: ingesting the bundled MovieLens ml-latest-small…");
-      await ingestMovieLens(ctx.db, { path: BUNDLED });
-    }
-    if (!(await ctx.registry.getAlias(MODEL_NAME, PRODUCTION))) {
-      say("no production model: training the default one first…");
-      await reapAbandonedRuns(ctx);
-      await trainAndRegister(ctx, {});
-      await ctx.releaseKernel();
-    }
+  await withBenchData(config, json, async (ctx, say) => {
     const r = await benchServe(ctx, {
       seconds: numFlag("seconds", s("seconds"), 10),
       connections: intFlag("connections", s("connections"), 64),
@@ -68,7 +43,5 @@ export async function serveBenchCommand(
           r.errors ? `, ${r.errors} errors` : ""
         }`,
     );
-  } finally {
-    await ctx.close();
-  }
+  });
 }

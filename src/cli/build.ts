@@ -17,8 +17,12 @@ if (unknown.length) {
 }
 for (const script of ["wasm/build.ts", "web/build.ts"]) {
   const { code } = await new Deno.Command(Deno.execPath(), {
+    // `deno task build` fills Deno's npm cache first (the deps task), so the scripts run from it
+    // alone: without --cached-only the AssemblyScript compiler, which imports its own package by
+    // name, makes Deno ask the npm registry for that package's versions on every compile.
     args: [
       "run",
+      "--cached-only",
       "--allow-read",
       "--allow-write",
       "--allow-env",

@@ -43,10 +43,11 @@ async function list(registry: ModelRegistry, model: string, json: boolean): Prom
     return;
   }
   console.log(formatTable(
-    ["version", "aliases", "val_ndcg10", "test_ndcg10", "run", "snapshot", "created"],
+    ["version", "aliases", "family", "val_ndcg10", "test_ndcg10", "run", "snapshot", "created"],
     versions.map((v) => [
       v.version,
       v.aliases.join(","),
+      v.family,
       fmtMetric(v.metrics.val_ndcg10),
       fmtMetric(v.metrics.test_ndcg10),
       v.runId?.slice(0, 8),

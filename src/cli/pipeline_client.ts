@@ -6,7 +6,6 @@
 import type { Config } from "../config.ts";
 import { type Context, openContext } from "../context.ts";
 import { type ErrorCode, ReelrankError } from "../errors.ts";
-import { createMetrics } from "../observability/metrics.ts";
 import {
   attemptFromJson,
   type AttemptJson,
@@ -43,7 +42,7 @@ export interface PipelineClient {
 
 /** The pipeline on the database, runs executing in this process (Ctrl-C ends them failed). */
 async function localClient(ctx: Context): Promise<PipelineClient> {
-  const engine = await startPipelineEngine(ctx, { metrics: createMetrics() });
+  const engine = await startPipelineEngine(ctx);
   return {
     where: "this process",
     async run(options, onEvent) {

@@ -1,5 +1,5 @@
 /** Terminal renderings shared by train, evaluate and start: metric tables, epoch lines, movie lists. */
-import type { EpochLog, Evaluation } from "../model/mod.ts";
+import type { EpochLog, Evaluation, FullEvaluation } from "../model/mod.ts";
 import type { MovieDisplay } from "../data/queries.ts";
 import { formatTable } from "./table.ts";
 
@@ -30,6 +30,44 @@ export function formatEvaluation(rows: { name: string; evaluation: Evaluation }[
       t.users,
     ]),
   );
+}
+
+/**
+ * Beyond accuracy, one row per scorer and phase: the figures of the top-10 lists, then the
+ * tie-aware test line (users whose test movie is strictly later than their validation movie).
+ */
+export function formatBeyond(rows: { name: string; evaluation: FullEvaluation }[]): string {
+  const f1 = (x: number) => x.toFixed(1);
+  const table = formatTable(
+    ["model", "lists", "coverage@10", "Gini@10", "pop. pct", "novelty", "diversity@10"],
+    rows.flatMap(({ name, evaluation: e }) =>
+      ([["val", e.validation.beyond], ["test", e.test.beyond], [
+        "test, strictly later",
+        e.strict.beyond,
+      ]] as const)
+        .map(([phase, b]) => [
+          `${name} (${phase})`,
+          b.lists,
+          f4(b.coverage),
+          f4(b.gini),
+          f1(b.popularityPercentile),
+          f1(b.novelty),
+          b.diversity === null ? null : f4(b.diversity),
+        ])
+    ),
+  );
+  const strict = formatTable(
+    ["tie-aware test (strictly later)", "users", "HR@10", "NDCG@10", "HR@20", "MRR"],
+    rows.map(({ name, evaluation: { strict: s } }) => [
+      name,
+      s.users,
+      pm(s.hr10, s.se.hr10),
+      pm(s.ndcg10, s.se.ndcg10),
+      f4(s.hr20),
+      f4(s.mrr),
+    ]),
+  );
+  return `${table}\n\n${strict}`;
 }
 
 /** A progress line for one epoch. */

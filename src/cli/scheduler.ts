@@ -2,7 +2,6 @@
 import { createSchedulerApp } from "../api/scheduler_app.ts";
 import type { Config } from "../config.ts";
 import { openContext } from "../context.ts";
-import { createMetrics } from "../observability/metrics.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
 import { registerSchedules } from "../../pipelines/schedules.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
@@ -32,13 +31,12 @@ async function main(argv: string[], config: Config): Promise<void> {
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
   const ctx = await openContext(config);
   try {
-    const metrics = createMetrics();
-    const engine = await startPipelineEngine(ctx, { metrics });
+    const engine = await startPipelineEngine(ctx);
     const schedules = new AbortController();
     registerSchedules(engine, { schedule: config.dagCron, signal: schedules.signal });
     const server = Deno.serve(
       { port, hostname: values.host ?? config.host, onListen: () => {} },
-      createSchedulerApp({ metrics }).fetch,
+      createSchedulerApp({ metrics: ctx.metrics }).fetch,
     );
     console.log(
       `reelrank scheduler: the recommend DAG runs on "${config.dagCron}" (UTC); ` +

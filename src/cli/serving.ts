@@ -2,7 +2,6 @@
 import { startServer } from "../api/server.ts";
 import type { Context } from "../context.ts";
 import { configureLogging } from "../log.ts";
-import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { PipelineEngine } from "../pipeline/engine.ts";
 import { ensureAdminToken } from "../serving/admin_token.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
@@ -14,17 +13,11 @@ import { writeServerAddress } from "./server_file.ts";
  */
 export async function serveUntilSignal(
   ctx: Context,
-  options: {
-    port: number;
-    host: string;
-    metrics?: Metrics;
-    engine?: PipelineEngine<Context>;
-  },
+  options: { port: number; host: string; engine?: PipelineEngine<Context> },
 ): Promise<void> {
   const admin = await ensureAdminToken(ctx.config);
   configureLogging({ secrets: [...ctx.config.secrets, admin.token] });
-  const metrics = options.metrics ?? createMetrics();
-  const engine = options.engine ?? await startPipelineEngine(ctx, { metrics });
+  const engine = options.engine ?? await startPipelineEngine(ctx);
   // The model's products split over the cores (REELRANK_THREADS): measured faster than one
   // thread even with the HTTP loop sharing them (README, serving benchmark).
   const server = await startServer(ctx, {
@@ -32,7 +25,8 @@ export async function serveUntilSignal(
     host: options.host,
     adminToken: admin.token,
     threads: ctx.config.threads,
-    metrics,
+    metrics: ctx.metrics,
+    http: ctx.config.http,
     pipeline: engine,
   });
   const forget = await writeServerAddress(ctx.config.dataDir, server.url);

@@ -9,7 +9,6 @@ import { type Context, openContext } from "../context.ts";
 import { ReelrankError } from "../errors.ts";
 import { countInteractions } from "../data/queries.ts";
 import { flagOf, PARAM_NAMES } from "../model/mod.ts";
-import { createMetrics } from "../observability/metrics.ts";
 import type { PipelineEngine } from "../pipeline/engine.ts";
 import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
@@ -86,8 +85,7 @@ async function main(argv: string[], config: Config): Promise<void> {
   }
   const ctx = await openContext(config);
   try {
-    const metrics = createMetrics();
-    const engine = await startPipelineEngine(ctx, { metrics });
+    const engine = await startPipelineEngine(ctx);
     const production = await ctx.registry.getAlias(MODEL_NAME, PRODUCTION);
     if (production && !values.retrain) {
       console.log(
@@ -100,7 +98,7 @@ async function main(argv: string[], config: Config): Promise<void> {
     registerSchedules(engine, { schedule: config.dagCron, signal: schedules.signal });
     console.log(`pipeline: the recommend DAG runs on "${config.dagCron}" (UTC) in this process`);
     try {
-      await serveUntilSignal(ctx, { port: config.port, host: config.host, metrics, engine });
+      await serveUntilSignal(ctx, { port: config.port, host: config.host, engine });
     } finally {
       schedules.abort();
     }

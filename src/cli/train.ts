@@ -16,6 +16,7 @@ import { gitCommit, latestSnapshotId } from "./lineage.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { TrainingProgress } from "./progress.ts";
 import { formatEpoch, formatEvaluation } from "./report.ts";
+import { familiesFromFlags, FAMILY_FLAGS, FAMILY_HELP, formatFamilies } from "./train_families.ts";
 
 const HELP = `
 deno task train — train the recommender on the stored interactions, track the run, register the
@@ -23,6 +24,7 @@ model version and promote it if its validation NDCG@10 beats production.
 
 Options (defaults in brackets):
 ${paramsHelp()}
+${FAMILY_HELP}
   --json             print the result as JSON (no progress output)
 `;
 
@@ -77,12 +79,21 @@ export function progressReporter(
 }
 
 async function main(argv: string[], config: Config): Promise<void> {
-  const { values, positionals } = parseFlags(argv, { ...TRAIN_FLAGS, json: { type: "boolean" } });
+  const { values, positionals } = parseFlags(argv, {
+    ...TRAIN_FLAGS,
+    ...FAMILY_FLAGS,
+    json: { type: "boolean" },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const params = trainParamsFromFlags(values);
   const ctx = await openContext(config);
   try {
     await reapAbandonedRuns(ctx);
+    const compared = await familiesFromFlags(ctx, values, params);
+    if (compared) {
+      console.log(values.json ? JSON.stringify(compared, null, 2) : formatFamilies(compared));
+      return;
+    }
     const resolved = resolveParams(params);
     const progress = progressReporter({
       quiet: !!values.json || config.ci,

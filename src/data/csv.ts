@@ -63,11 +63,32 @@ function parseRecord(buf: string, start: number, final: boolean): Parsed | null 
   return { fields, next: buf.length, lines };
 }
 
+/** Limits on what one file may hold; over them the whole file is refused (data files are small per row). */
+export interface CsvLimits {
+  /** The file's name in error messages. */
+  name: string;
+  /** Longest record, in characters (default 64 Ki): a 1 GB line is refused after 64 Ki. */
+  maxRecordChars?: number;
+  /** Longest field, in characters (default 4 Ki). */
+  maxFieldChars?: number;
+}
+
+export const MAX_RECORD_CHARS = 64 * 1024;
+export const MAX_FIELD_CHARS = 4 * 1024;
+
 /**
  * Reads CSV records from a byte stream without holding the whole file in memory. Blank lines are
- * skipped; a leading UTF-8 BOM is dropped.
+ * skipped; a leading UTF-8 BOM is dropped. Bytes that are not UTF-8 (or U+FFFD, the mark of an
+ * earlier bad conversion), a record over
+ * `maxRecordChars` or a field over `maxFieldChars` stop the reading with INVALID_PARAMETER naming
+ * the file and the line.
  */
-export async function* readCsv(stream: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord> {
+export async function* readCsv(
+  stream: ReadableStream<Uint8Array>,
+  limits: CsvLimits = { name: "the CSV file" },
+): AsyncGenerator<CsvRecord> {
+  const maxRecord = limits.maxRecordChars ?? MAX_RECORD_CHARS;
+  const maxField = limits.maxFieldChars ?? MAX_FIELD_CHARS;
   // The cast keeps this compiling when the DOM lib is in the program too (Preact's types add it),
   // whose TextDecoderStream is typed as accepting any BufferSource.
   const reader = (stream as ReadableStream<BufferSource>).pipeThrough(new TextDecoderStream())
@@ -77,6 +98,14 @@ export async function* readCsv(stream: ReadableStream<Uint8Array>): AsyncGenerat
   let first = true;
   for (;;) {
     const { value, done } = await reader.read();
+    // The decoder turns bytes that are not UTF-8 into U+FFFD: finding it gives the exact line.
+    const bad = value ? value.indexOf("\uFFFD") : -1;
+    if (bad >= 0) {
+      await reader.cancel().catch(() => {});
+      const before = buf + value!.slice(0, bad);
+      const at = line + (before.match(/\n/g)?.length ?? 0);
+      throw invalid(`${limits.name} line ${at}: bytes that are not UTF-8; save the file as UTF-8`);
+    }
     if (value) buf += value;
     if (first && buf.length > 0) {
       if (buf.charCodeAt(0) === 0xfeff) buf = buf.slice(1);
@@ -88,10 +117,27 @@ export async function* readCsv(stream: ReadableStream<Uint8Array>): AsyncGenerat
       if (!rec) break;
       pos = rec.next;
       const blank = rec.fields.length === 1 && rec.fields[0] === "";
+      const long = rec.fields.findIndex((f) => f.length > maxField);
+      if (long >= 0) {
+        await reader.cancel().catch(() => {});
+        throw invalid(
+          `${limits.name} line ${line}: field ${long + 1} has ${
+            rec.fields[long].length
+          } characters; ` +
+            `at most ${maxField} are accepted`,
+        );
+      }
       if (!blank) yield { line, fields: rec.fields };
       line += rec.lines;
     }
     buf = buf.slice(pos);
+    if (buf.length > maxRecord) {
+      await reader.cancel().catch(() => {});
+      throw invalid(
+        `${limits.name} line ${line}: a record longer than ${maxRecord} characters (no end of line ` +
+          "in sight); is it the right file?",
+      );
+    }
     if (done) return;
   }
 }
@@ -112,7 +158,7 @@ export async function* readCsvObjects(
   opts: { name: string; required: readonly string[] },
 ): AsyncGenerator<CsvObject> {
   let header: string[] | undefined;
-  for await (const rec of readCsv(stream)) {
+  for await (const rec of readCsv(stream, { name: opts.name })) {
     if (!header) {
       header = rec.fields.map((f) => f.trim());
       const missing = opts.required.filter((c) => !header!.includes(c));

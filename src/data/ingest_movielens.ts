@@ -1,10 +1,12 @@
 /** Ingests a MovieLens folder: links, movies, then users and ratings, in committed batches. */
 import type { Database } from "../db/types.ts";
 import { getLogger } from "../log.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { InteractionRecord, MovieRecord } from "./contract.ts";
 import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
 import { heartbeat, runIngest } from "./ingest_runs.ts";
 import {
+  checkMovieLensFolder,
   openMovieLensFolder,
   type ParsedRow,
   readMovieLensLinks,
@@ -34,6 +36,8 @@ export interface MovieLensIngestOptions {
    * find this run with `findIngestRun` instead of ingesting again.
    */
   key?: string;
+  /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
+  metrics?: Metrics;
 }
 
 function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
@@ -44,7 +48,8 @@ function rejection(row: ParsedRow<unknown>, reason: string): Rejection {
 }
 
 /**
- * Imports a MovieLens folder. Every batch commits in its own transaction together with its
+ * Imports a MovieLens folder, after a first read that refuses a malformed one whole (nothing
+ * stored). Every batch commits in its own transaction together with its
  * rejected rows and the run's heartbeat, so a killed ingest leaves whole batches behind and a
  * re-run (upserts on movieId, userId and (userId, movieId)) completes it without duplicates.
  */
@@ -53,11 +58,14 @@ export async function ingestMovieLens(
   opts: MovieLensIngestOptions,
 ): Promise<IngestReport> {
   const folder = await openMovieLensFolder(opts.path);
+  // Refuses a malformed folder (encoding, size limits, columns) before anything is stored.
+  await checkMovieLensFolder(folder);
   const batchSize = opts.batchSize ?? 10_000;
   const params = opts.key === undefined
     ? { path: folder.dir }
     : { path: folder.dir, key: opts.key };
-  const report = await runIngest(db, { source: "movielens", params }, async (runId) => {
+  const run = { source: "movielens" as const, params, metrics: opts.metrics };
+  const report = await runIngest(db, run, async (runId) => {
     const tables = {
       links: emptyCounts(),
       movies: emptyCounts(),
@@ -98,7 +106,7 @@ export async function ingestMovieLens(
       if (batch.size >= 2000) await flushMovies();
     }
     await flushMovies();
-    log.info("movies stored", { run_id: runId, ...tables.movies });
+    log.info("movies stored", { ingest_run_id: runId, ...tables.movies });
 
     // Ratings: must name a stored movie; users are created as they first appear.
     const movieIds = new Set(
@@ -141,6 +149,6 @@ export async function ingestMovieLens(
     tables.users.read = seenUsers.size;
     return tables;
   });
-  log.info("movielens ingest finished", { run_id: report.runId, seconds: report.seconds });
+  log.info("movielens ingest finished", { ingest_run_id: report.runId, seconds: report.seconds });
   return report;
 }

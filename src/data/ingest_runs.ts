@@ -1,6 +1,7 @@
 /** Ingest run bookkeeping: a row per run, a heartbeat per committed batch, a final status and counts. */
 import type { Database, Sql } from "../db/types.ts";
 import { getLogger } from "../log.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { type IngestReport, type TableCounts, tableTotals } from "./ingest_report.ts";
 
 const log = getLogger("data/ingest_runs");
@@ -106,7 +107,7 @@ export async function findIngestRun(db: Sql, key: string): Promise<IngestRun | n
  */
 export async function runIngest(
   db: Database,
-  run: { source: IngestSource; params: Record<string, unknown> },
+  run: { source: IngestSource; params: Record<string, unknown>; metrics?: Metrics },
   work: (runId: number) => Promise<Record<string, TableCounts>>,
 ): Promise<IngestReport> {
   const started = performance.now();
@@ -122,6 +123,7 @@ export async function runIngest(
       seconds: (performance.now() - started) / 1000,
     };
     await finishIngestRun(db, runId, { status: "succeeded", counts: tables });
+    if (run.metrics) observeIngest(run.metrics, report);
     return report;
   } catch (err) {
     try {
@@ -129,11 +131,21 @@ export async function runIngest(
     } catch (recordErr) {
       // The ingest error is what the caller must see; the bookkeeping failure is logged with it.
       log.error("could not record the failed ingest run", {
-        run_id: runId,
+        ingest_run_id: runId,
         error: recordErr,
         cause: err,
       });
     }
     throw err;
+  }
+}
+
+/** Counts a finished ingest's records in `reelrank_ingest_rows_total` by source, kind and outcome. */
+export function observeIngest(metrics: Metrics, report: IngestReport): void {
+  for (const [table, c] of Object.entries(report.tables)) {
+    const source = report.source;
+    metrics.ingestRows.inc({ source, table, outcome: "accepted" }, c.accepted);
+    metrics.ingestRows.inc({ source, table, outcome: "rejected" }, c.rejected);
+    metrics.ingestRows.inc({ source, table, outcome: "duplicate" }, c.duplicates);
   }
 }

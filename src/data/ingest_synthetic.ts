@@ -1,6 +1,7 @@
 /** Virtual users' watch logs written to the database: over TMDB movies of a run, or every stored movie. */
 import type { Database } from "../db/types.ts";
 import { invalid } from "../errors.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { check, type InteractionRecord, interactionRecord } from "./contract.ts";
 import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
 import { heartbeat, runIngest } from "./ingest_runs.ts";
@@ -99,6 +100,8 @@ export interface SyntheticIngestOptions {
    * find this run with `findIngestRun` instead of ingesting again.
    */
   key?: string;
+  /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
+  metrics?: Metrics;
 }
 
 /** Generates virtual users over every stored movie (after a MovieLens or TMDB ingest). */
@@ -112,9 +115,10 @@ export async function ingestSynthetic(
       "no movies are stored yet; run `deno task ingest --source movielens` (or --source tmdb) first",
     );
   }
+  const { metrics, ...params } = opts;
   return await runIngest(
     db,
-    { source: "synthetic", params: { ...opts } },
-    (runId) => writeVirtualUsers(db, runId, { ...opts, catalog }),
+    { source: "synthetic", params: { ...params }, metrics },
+    (runId) => writeVirtualUsers(db, runId, { ...params, catalog }),
   );
 }

@@ -1,5 +1,6 @@
 /** Ingests TMDB popular movies page by page, then optionally virtual users who watch them. */
 import type { Database } from "../db/types.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { check, type MovieRecord, type TmdbMovie, tmdbMovie } from "./contract.ts";
 import { addWrites, emptyCounts, type IngestReport, type TableCounts } from "./ingest_report.ts";
 import { heartbeat, runIngest } from "./ingest_runs.ts";
@@ -22,6 +23,8 @@ export interface TmdbIngestOptions {
    * find this run with `findIngestRun` instead of ingesting again.
    */
   key?: string;
+  /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
+  metrics?: Metrics;
 }
 
 /** Maps a validated TMDB result to a movie record; unknown genre ids are dropped. */
@@ -58,7 +61,8 @@ export async function ingestTmdb(
   client: TmdbClient,
   opts: TmdbIngestOptions,
 ): Promise<IngestReport> {
-  return await runIngest(db, { source: "tmdb", params: { ...opts } }, async (runId) => {
+  const { metrics, ...params } = opts;
+  return await runIngest(db, { source: "tmdb", params, metrics }, async (runId) => {
     const tables: Record<string, TableCounts> = { movies: emptyCounts() };
     const movies = tables.movies;
     const genres = await client.genres({ language: opts.language });

@@ -112,6 +112,31 @@ function open(path: string, name: string, required: readonly string[]): AsyncGen
   })();
 }
 
+/** The columns each file must have. */
+const COLUMNS = {
+  links: ["movieId", "imdbId", "tmdbId"],
+  movies: ["movieId", "title", "genres"],
+  ratings: ["userId", "movieId", "rating", "timestamp"],
+} as const;
+
+/**
+ * Reads every file of the folder once without storing anything, so that a file that is not UTF-8,
+ * lacks a column, or holds a record or field over the CSV limits is refused before the first
+ * write, with an error naming the file and the line. Bad values in good rows are not errors here:
+ * the ingest keeps them as rejected rows.
+ */
+export async function checkMovieLensFolder(folder: MovieLensFolder): Promise<void> {
+  const files: [string | undefined, string, readonly string[]][] = [
+    [folder.links, "links.csv", COLUMNS.links],
+    [folder.movies, "movies.csv", COLUMNS.movies],
+    [folder.ratings, "ratings.csv", COLUMNS.ratings],
+  ];
+  for (const [path, name, required] of files) {
+    if (!path) continue;
+    for await (const _ of open(path, name, required)) { /* reading is the check */ }
+  }
+}
+
 /** Reads links.csv into movieId → external ids; invalid rows come back as rejections. */
 export async function readMovieLensLinks(
   folder: MovieLensFolder,
@@ -120,7 +145,7 @@ export async function readMovieLensLinks(
   const rejected: ParsedRow<never>[] = [];
   if (!folder.links) return { links, rejected };
   const byTmdb = new Map<number, number>();
-  for await (const row of open(folder.links, "links.csv", ["movieId", "imdbId", "tmdbId"])) {
+  for await (const row of open(folder.links, "links.csv", COLUMNS.links)) {
     const base = { file: "links.csv", line: row.line, raw: row.raw };
     const r = row.error
       ? { ok: false as const, reason: row.error }
@@ -157,7 +182,7 @@ export async function* readMovieLensMovies(
   folder: MovieLensFolder,
   links: Map<number, MovieLink>,
 ): AsyncGenerator<ParsedRow<MovieRecord>> {
-  for await (const row of open(folder.movies, "movies.csv", ["movieId", "title", "genres"])) {
+  for await (const row of open(folder.movies, "movies.csv", COLUMNS.movies)) {
     const base = { file: "movies.csv", line: row.line, raw: row.raw };
     const r = row.error
       ? { ok: false as const, reason: row.error }
@@ -202,8 +227,7 @@ export async function* readMovieLensMovies(
 export async function* readMovieLensRatings(
   folder: MovieLensFolder,
 ): AsyncGenerator<ParsedRow<InteractionRecord>> {
-  const required = ["userId", "movieId", "rating", "timestamp"];
-  for await (const row of open(folder.ratings, "ratings.csv", required)) {
+  for await (const row of open(folder.ratings, "ratings.csv", COLUMNS.ratings)) {
     const base = { file: "ratings.csv", line: row.line, raw: row.raw };
     const r = row.error
       ? { ok: false as const, reason: row.error }

@@ -35,18 +35,60 @@ function prepareParams(client: PgClient, params: readonly unknown[]): never[] {
   ) => (Array.isArray(p) ? client.typed(p, 0) : p === undefined ? null : p)) as never[];
 }
 
+/** Socket-level failures (postgres.js codes, Node errnos) and SQLSTATEs of a server going away. */
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up, shutting down)
+]);
+
+/**
+ * A lost or refused connection becomes UNAVAILABLE (HTTP 503, retried by the pipeline), naming
+ * the cause; the pool reconnects on the next query once the server is back. Other errors (a
+ * constraint, bad SQL) pass through unchanged.
+ */
+export function connectionFailure(err: unknown): ReelrankError | null {
+  const code = String((err as { code?: unknown })?.code ?? "");
+  if (!CONNECTION_CODES.has(code) && !code.startsWith("08")) return null;
+  return new ReelrankError(
+    "UNAVAILABLE",
+    `the database is unavailable (${code}); retry when PostgreSQL is back`,
+    { cause: err },
+  );
+}
+
+async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw connectionFailure(err) ?? err;
+  }
+}
+
 function wrap(client: PgClient, run: PgClient | PgTx, inTx: boolean): Sql {
   const self: Sql = {
     async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      const rows = await run.unsafe(text, prepareParams(client, params));
+      const rows = await guarded(() => run.unsafe(text, prepareParams(client, params)));
       return [...rows] as T[];
     },
     async exec(text: string): Promise<void> {
-      await run.unsafe(text);
+      await guarded(() => run.unsafe(text));
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       if (inTx) return fn(self);
-      return await client.begin((tx) => fn(wrap(client, tx, true))) as T;
+      return await guarded(() => client.begin((tx) => fn(wrap(client, tx, true)))) as T;
     },
   };
   return self;

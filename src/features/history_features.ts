@@ -63,6 +63,14 @@ function windowOf(bag: BagSpec): number {
   return bag.kind === "all" ? bag.max ?? Infinity : Math.ceil(5 * bag.tau);
 }
 
+/**
+ * How many of a history's most recent movies reach the model (the widest bag's window; Infinity
+ * when a bag takes the whole history): older movies change no input.
+ */
+export function historyWindow(spec: FeatureSpec): number {
+  return Math.max(...spec.bags.map(windowOf));
+}
+
 /** A growing CSR matrix in typed arrays: rows of (index, value) pairs. */
 export class CsrBuilder {
   offsets = new Int32Array(64);

@@ -46,4 +46,26 @@ export {
   type RankingMetrics,
 } from "./evaluation/ranking_metrics.ts";
 export { popularityScorer } from "./evaluation/baselines.ts";
+export { type BeyondAccuracy } from "./evaluation/beyond_accuracy.ts";
+export {
+  beyondMetrics,
+  evaluateFull,
+  type FullEvaluation,
+  LIST_K,
+  strictlyLaterUsers,
+} from "./evaluation/report.ts";
+export { FAMILIES, type Family, type RecommenderModel } from "./model.ts";
+export { checkpointFamily } from "./families/checkpoint.ts";
+export { loadModelInto, openModel, type OpenOptions } from "./families/open.ts";
+export { EASE_LAMBDAS, easeMaxItems, EaseModel, trainEase } from "./families/ease.ts";
+export { KNN_KS, KnnModel, trainItemKnn } from "./families/itemknn.ts";
+export type { Candidate, FamilyFit } from "./families/select.ts";
+export {
+  type ChildSummary,
+  parseFamilies,
+  SEARCH_DEFAULTS,
+  trainFamilies,
+  type TrainFamiliesOptions,
+  type TrainFamiliesResult,
+} from "./families/train_families.ts";
 export { exportTopK, modelScorer } from "./evaluation/evaluate_model.ts";

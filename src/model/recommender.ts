@@ -2,16 +2,19 @@
  * The next-item recommender: a network over history bags (src/features/history_features.ts) with
  * a softmax over the item universe. Training, evaluation and serving all go through it.
  */
-import { corrupt, invalid, notFound } from "../errors.ts";
+import { corrupt, invalid } from "../errors.ts";
 import {
   CsrBuilder,
   encodeHistory,
   type FeatureSpec,
+  historyWindow,
   maxNonZeros,
   validateFeatureSpec,
 } from "../features/history_features.ts";
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
+import type { RecommenderModel } from "./model.ts";
+import { maskOf, requireKnown, strongestReasons } from "./vocabulary.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
@@ -23,6 +26,8 @@ export const INFER_MAX_NNZ = 1 << 16;
 /** What a checkpoint's manifest says about the recommender around the network. */
 export interface RecommenderManifest {
   kind: "reelrank-next-item";
+  /** The model family (checkpoints written before families existed have none: they are "mlp"). */
+  family?: "mlp";
   /** Movie ids by dense index (the item universe, ascending). */
   itemIds: number[];
   features: FeatureSpec;
@@ -54,7 +59,8 @@ export interface RecommendRequest {
 }
 
 /** A network plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
-export class Recommender {
+export class Recommender implements RecommenderModel {
+  readonly family = "mlp" as const;
   readonly net: Net;
   readonly itemIds: Int32Array;
   readonly features: FeatureSpec;
@@ -222,63 +228,75 @@ export class Recommender {
     k: number,
     options: Omit<RecommendRequest, "history" | "k"> = {},
   ): Scored[] {
-    if (this.indexOf(movieId) < 0) {
-      throw notFound(`movie ${movieId} is not in the model's ${this.size}-movie catalogue`);
-    }
+    requireKnown(this, movieId);
     return this.recommend([movieId], k, options);
   }
 
   /**
    * Why each of `targets` is recommended for `history`: exact leave-one-out — for every distinct
-   * movie of the history, the drop of each target's score when all its occurrences are removed —
-   * computed in batched passes up to the output layer (a score is u · O[target] + bias, so only the
-   * targets' dot products are needed, not the catalogue). Per target, up to `max` (default 3)
-   * movies with a positive drop, largest first; a target never explains itself. Movies older than
-   * every bag's window cannot change a score and are not tried.
+   * movie of the history, the drop of each target's score when all its occurrences are removed.
+   * Per target, up to `max` (default 3) movies with a positive drop, largest first (ties by
+   * ascending id); a target never explains itself. See {@link explainMany}.
    */
   explain(
     history: readonly number[],
     targets: readonly number[],
     options: { max?: number } = {},
   ): Because[][] {
+    return this.explainMany([{ history, targets }], options)[0];
+  }
+
+  /**
+   * {@link explain} for many histories at once: every history and each of its leave-one-out
+   * variants go through the network together, in batched passes that stop before the output
+   * layer (a score is u · O[target] + bias, so only the targets' dot products are needed, not the
+   * catalogue). Movies older than every bag's window cannot change a score and are not tried.
+   * Answer `i`, target `j` explains `requests[i].targets[j]`.
+   */
+  explainMany(
+    requests: readonly { history: readonly number[]; targets: readonly number[] }[],
+    options: { max?: number } = {},
+  ): Because[][][] {
     const max = options.max ?? 3;
-    const idx = history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
-    const window = Math.max(
-      ...this.features.bags.map((b) => b.kind === "all" ? b.max ?? Infinity : Math.ceil(5 * b.tau)),
-    );
-    const tried = [...new Set(idx.slice(Math.max(0, idx.length - window)))];
-    const variants = [idx, ...tried.map((m) => idx.filter((i) => i !== m))];
+    const window = historyWindow(this.features);
+    const variants: number[][] = [];
+    const plans = requests.map((r) => {
+      const idx = r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
+      const tried = [...new Set(idx.slice(Math.max(0, idx.length - window)))];
+      const first = variants.length;
+      variants.push(idx, ...tried.map((m) => idx.filter((i) => i !== m)));
+      return { first, tried };
+    });
     const K = outputWidth(this.net.config);
     const u = new Float32Array(variants.length * K);
     for (const [s, e] of this.#chunks(variants)) {
       u.set(this.net.represent(this.encode(variants.slice(s, e))), s * K);
     }
-    return targets.map((target) => {
-      const t = this.indexOf(target);
-      if (t < 0) return [];
-      const { row } = this.net.outputRow(t);
-      const score = (v: number) => {
-        let x = 0;
-        for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
-        return x;
-      };
-      const full = score(0);
-      return tried
-        .map((m, i) => ({ movieId: this.itemIds[m], contribution: full - score(i + 1) }))
-        .filter((b) => b.contribution > 0 && b.movieId !== target)
-        .sort((a, b) => b.contribution - a.contribution || a.movieId - b.movieId)
-        .slice(0, max);
+    // Dot product of variant v's vector with an output row (the bias cancels in every drop).
+    const dot = (v: number, row: Float32Array) => {
+      let x = 0;
+      for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
+      return x;
+    };
+    return requests.map((r, i) => {
+      const { first, tried } = plans[i];
+      return r.targets.map((target) => {
+        const t = this.indexOf(target);
+        if (t < 0) return [];
+        const { row } = this.net.outputRow(t);
+        const full = dot(first, row);
+        const drops = tried.map((m, j) => ({
+          movieId: this.itemIds[m],
+          contribution: full - dot(first + 1 + j, row),
+        }));
+        return strongestReasons(drops, target, max);
+      });
     });
   }
 
   /** A dense-index mask (1 = allowed) of the given movie ids, for {@link RecommendRequest.allow}. */
   maskOf(movieIds: Iterable<number>): Uint8Array {
-    const mask = new Uint8Array(this.size);
-    for (const id of movieIds) {
-      const i = this.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    return mask;
+    return maskOf(this, movieIds);
   }
 
   /** Releases the kernel this recommender owns (one made by {@link Recommender.open}). Idempotent. */
@@ -297,6 +315,7 @@ export class Recommender {
   ): Promise<Uint8Array> {
     const manifest: RecommenderManifest = {
       kind: "reelrank-next-item",
+      family: "mlp",
       itemIds: Array.from(this.itemIds),
       features: this.features,
       info: { ...this.info, ...info },

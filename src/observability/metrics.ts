@@ -2,20 +2,27 @@
  * Every Prometheus metric reelrank exports, defined in one place: `reelrank_` prefix, base units,
  * `_total` for counters, route labels holding route patterns (never raw paths or ids).
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ModelVersion } from "../registry/store.ts";
 
 /** The metrics of one server, on their own registry (no global state). */
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route" | "status">;
-  /** 1 for the model version in service; no series while none is loaded. */
-  modelInfo: Gauge<"version">;
+  /** 1 for the model version in service, with the run that trained it; no series while none is loaded. */
+  modelInfo: Gauge<"version" | "run">;
+  /** Validation NDCG@10 the registry recorded for the version in service. */
+  modelValidationNdcg10: Gauge<"version">;
+  /** Unix time at which the version in service was registered (its age drives an alert). */
+  modelCreated: Gauge;
   modelLoadFailures: Counter<"reason">;
   modelSwitches: Counter;
   inferenceBatchHistories: Histogram;
   inferenceBatchDuration: Histogram;
   cacheLookups: Counter<"result">;
+  /** Recommendation answers, by strategy (model or popularity). */
+  recommendationsServed: Counter<"strategy">;
   events: Counter<"outcome">;
   /** Pipeline runs finished, by DAG, trigger (schedule, manual, api, drift) and status. */
   pipelineRuns: Counter<"dag" | "trigger" | "status">;
@@ -26,13 +33,68 @@ export interface Metrics {
   pipelineLastSuccess: Gauge<"dag">;
   /** 1 while a run of the DAG is active in this process. */
   pipelineRunActive: Gauge<"dag">;
+  /** Records read by ingests in this process, by source, record kind and outcome. */
+  ingestRows: Counter<"source" | "table" | "outcome">;
+  /** Rows stored per data table (read from the database when scraped). */
+  dataRows: Gauge<"table">;
+  /** Unix time of each source's last successful ingest (read from the database when scraped). */
+  ingestLastSuccess: Gauge<"source">;
+  /** The newest snapshot: rows and stored (gzipped) bytes per table, and when it was taken. */
+  snapshotRows: Gauge<"table">;
+  snapshotBytes: Gauge<"table">;
+  snapshotCreated: Gauge;
+  /** Population stability index of each drift feature in the newest drift report. */
+  driftPsi: Gauge<"feature">;
+  /** The PSI above which drift alerts (REELRANK_DRIFT_THRESHOLD). */
+  driftPsiThreshold: Gauge;
+  /** Mean share of a user's top 10 kept from the previous batch of recommendations. */
+  recommendationOverlap: Gauge;
+  /** Unix time of the newest drift report, by kind (data or recommendations). */
+  driftLastCheck: Gauge<"kind">;
+  /**
+   * Runs `refresh` whenever the stored-state gauges above (data rows, ingest, snapshot, drift) are
+   * scraped, once per scrape however many of them ask; the server reads the database with it.
+   */
+  onScrape(refresh: () => Promise<void>): void;
 }
 
-/** Creates the metrics on a fresh registry. */
-export function createMetrics(): Metrics {
+/**
+ * prom-client's default collectors that Deno cannot feed, removed so /metrics shows no dead series:
+ * Deno emits no `gc` performance entries, has no `process._getActiveHandles/_getActiveRequests`,
+ * and prom-client names the resource total a gauge with a `_total` suffix, which
+ * `promtool check metrics` rejects. Every other default collector works under Deno (tested).
+ */
+export const UNSUPPORTED_DEFAULT_METRICS = [
+  "nodejs_gc_duration_seconds",
+  "nodejs_active_handles",
+  "nodejs_active_handles_total",
+  "nodejs_active_requests",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+] as const;
+
+/**
+ * Creates the metrics on a fresh registry, with the process metrics (CPU, memory, file
+ * descriptors, event-loop lag, heap) unless `defaults: false`.
+ */
+export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
+  if (options.defaults ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of UNSUPPORTED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
-  return {
+  // Stored-state gauges await the scrape hooks; one shared promise serves a whole scrape.
+  const hooks: (() => Promise<void>)[] = [];
+  let scraping: Promise<void> | undefined;
+  const collect = async () => {
+    scraping ??= Promise.all(hooks.map((h) => h())).then(() => {}).finally(() => {
+      scraping = undefined;
+    });
+    await scraping;
+  };
+  const metrics: Metrics = {
+    onScrape: (refresh) => void hooks.push(refresh),
     registry,
     httpRequests: new Counter({
       name: "reelrank_http_requests_total",
@@ -49,8 +111,19 @@ export function createMetrics(): Metrics {
     }),
     modelInfo: new Gauge({
       name: "reelrank_model_info",
-      help: "The model version in service (value 1).",
+      help: "The model version in service and the run that trained it (value 1).",
+      labelNames: ["version", "run"],
+      registers,
+    }),
+    modelValidationNdcg10: new Gauge({
+      name: "reelrank_model_validation_ndcg10",
+      help: "Validation NDCG@10 of the model version in service, as registered.",
       labelNames: ["version"],
+      registers,
+    }),
+    modelCreated: new Gauge({
+      name: "reelrank_model_created_timestamp_seconds",
+      help: "Unix time at which the model version in service was registered.",
       registers,
     }),
     modelLoadFailures: new Counter({
@@ -80,6 +153,12 @@ export function createMetrics(): Metrics {
       name: "reelrank_recommendation_cache_lookups_total",
       help: "Per-user recommendation cache lookups, by result (hit or miss).",
       labelNames: ["result"],
+      registers,
+    }),
+    recommendationsServed: new Counter({
+      name: "reelrank_recommendations_served_total",
+      help: "Recommendation answers served, by strategy (model or popularity).",
+      labelNames: ["strategy"],
       registers,
     }),
     events: new Counter({
@@ -119,11 +198,120 @@ export function createMetrics(): Metrics {
       labelNames: ["dag"],
       registers,
     }),
+    ingestRows: new Counter({
+      name: "reelrank_ingest_rows_total",
+      help:
+        "Records read by ingests, by source, record kind and outcome (accepted, rejected, duplicate).",
+      labelNames: ["source", "table", "outcome"],
+      registers,
+    }),
+    dataRows: new Gauge({
+      name: "reelrank_data_rows",
+      help: "Rows stored per data table (movies, users, interactions, rejected_rows).",
+      labelNames: ["table"],
+      collect,
+      registers,
+    }),
+    ingestLastSuccess: new Gauge({
+      name: "reelrank_ingest_last_success_timestamp_seconds",
+      help: "Unix time at which the last successful ingest of the source finished.",
+      labelNames: ["source"],
+      collect,
+      registers,
+    }),
+    snapshotRows: new Gauge({
+      name: "reelrank_snapshot_rows",
+      help: "Rows per table in the newest data snapshot.",
+      labelNames: ["table"],
+      collect,
+      registers,
+    }),
+    snapshotBytes: new Gauge({
+      name: "reelrank_snapshot_bytes",
+      help: "Stored (gzipped) bytes per table in the newest data snapshot.",
+      labelNames: ["table"],
+      collect,
+      registers,
+    }),
+    snapshotCreated: new Gauge({
+      name: "reelrank_snapshot_created_timestamp_seconds",
+      help: "Unix time at which the newest data snapshot was taken.",
+      collect,
+      registers,
+    }),
+    driftPsi: new Gauge({
+      name: "reelrank_drift_psi",
+      help: "Population stability index of each drift feature in the newest drift report.",
+      labelNames: ["feature"],
+      collect,
+      registers,
+    }),
+    driftPsiThreshold: new Gauge({
+      name: "reelrank_drift_psi_threshold",
+      help:
+        "The population stability index above which drift is reported (REELRANK_DRIFT_THRESHOLD).",
+      registers,
+    }),
+    recommendationOverlap: new Gauge({
+      name: "reelrank_drift_recommendation_overlap_ratio",
+      help:
+        "Mean share of a user's top 10 kept from the previous batch of recommendations (overlap@10).",
+      collect,
+      registers,
+    }),
+    driftLastCheck: new Gauge({
+      name: "reelrank_drift_last_check_timestamp_seconds",
+      help: "Unix time of the newest drift report, by kind (data or recommendations).",
+      labelNames: ["kind"],
+      collect,
+      registers,
+    }),
   };
+  for (const g of UNLABELLED_UNTIL_KNOWN) unset(metrics[g]);
+  return metrics;
 }
 
-/** Marks `version` as the one in service (or none). */
-export function setModelInfo(metrics: Metrics, version: number | null): void {
+// Unlabelled gauges that mean nothing until set: prom-client would show them as 0 (a model
+// created in 1970 would fire the age alert), so they have no sample until they are known.
+const UNLABELLED_UNTIL_KNOWN = [
+  "modelCreated",
+  "snapshotCreated",
+  "driftPsiThreshold",
+  "recommendationOverlap",
+] as const;
+
+/** Removes every sample of `gauge`, including the 0 prom-client keeps for an unlabelled one. */
+export function unset(gauge: Gauge<string>): void {
+  gauge.reset();
+  gauge.remove();
+}
+
+/** Marks `served` as the version in service (or none): its info, validation NDCG@10 and age. */
+export function setModelInfo(
+  metrics: Metrics,
+  served: Pick<ModelVersion, "version" | "runId" | "metrics" | "createdAt"> | null,
+): void {
   metrics.modelInfo.reset();
-  if (version !== null) metrics.modelInfo.set({ version: String(version) }, 1);
+  metrics.modelValidationNdcg10.reset();
+  unset(metrics.modelCreated);
+  if (served === null) return;
+  const version = String(served.version);
+  metrics.modelInfo.set({ version, run: served.runId ?? "" }, 1);
+  const ndcg = served.metrics.val_ndcg10;
+  if (Number.isFinite(ndcg)) metrics.modelValidationNdcg10.set({ version }, ndcg);
+  metrics.modelCreated.set(served.createdAt.getTime() / 1000);
+}
+
+/** Sets the snapshot gauges from a snapshot's per-table rows and stored bytes. */
+export function exportSnapshot(
+  metrics: Metrics,
+  snapshot: { createdAt: Date; tables: Record<string, { rows: number; bytes: number }> },
+): void {
+  metrics.snapshotRows.reset();
+  metrics.snapshotBytes.reset();
+  for (const [table, t] of Object.entries(snapshot.tables)) {
+    metrics.snapshotRows.set({ table }, t.rows);
+    metrics.snapshotBytes.set({ table }, t.bytes);
+  }
+  metrics.snapshotCreated.set(snapshot.createdAt.getTime() / 1000);
 }

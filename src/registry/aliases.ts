@@ -23,10 +23,15 @@ export function checkModel(model: string): void {
   }
 }
 
-/** Throws INVALID_PARAMETER unless `version` is an integer ≥ 1. */
+/** The largest version number (the column is a PostgreSQL integer). */
+const MAX_VERSION = 2_147_483_647;
+
+/** Throws INVALID_PARAMETER unless `version` is an integer from 1 to 2,147,483,647. */
 export function checkVersion(version: number): void {
-  if (!Number.isInteger(version) || version < 1) {
-    throw invalid(`model version must be an integer ≥ 1, got ${JSON.stringify(version)}`);
+  if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION) {
+    throw invalid(
+      `model version must be an integer from 1 to ${MAX_VERSION}, got ${JSON.stringify(version)}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 /** The promotion gate's rule and rollback's history replay, as pure functions the SQL store applies under a lock. */
-import type { AliasChange } from "./store.ts";
+import type { AliasChange, CoverageGuard, CoverageGuardOptions } from "./store.ts";
 
 /** The gate's verdict before it is recorded. */
 export interface GateVerdict {
@@ -7,7 +7,12 @@ export interface GateVerdict {
   candidateValue: number | null;
   productionValue: number | null;
   reason: string;
+  /** The coverage guard's check, when one is configured and the candidate won on the metric. */
+  guard: CoverageGuard | null;
 }
+
+/** The guard's default metric: catalogue coverage of the validation top-10 lists. */
+export const DEFAULT_COVERAGE_METRIC = "val_coverage10";
 
 function metricOf(metrics: Record<string, number>, metric: string): number | null {
   const v = metrics[metric];
@@ -21,15 +26,66 @@ function metricOf(metrics: Record<string, number>, metric: string): number | nul
  */
 export function decidePromotion(
   candidate: { version: number; metrics: Record<string, number> },
+  opts: {
+    metric: string;
+    production: { version: number; metrics: Record<string, number> } | null;
+    coverage?: CoverageGuardOptions | null;
+  },
+): GateVerdict {
+  const verdict = decideOnMetric(candidate, opts);
+  if (!verdict.promoted || !opts.coverage || !opts.production) return verdict;
+  return guardCoverage(verdict, candidate, { ...opts, production: opts.production });
+}
+
+/**
+ * The coverage guard (issue 15): a candidate that wins on the gate's metric must also not lose
+ * more than `tolerance` of catalogue coverage against production. A candidate without the figure
+ * cannot show it and is refused; a production version without it (trained before the figure
+ * existed) is not compared.
+ */
+function guardCoverage(
+  verdict: GateVerdict,
+  candidate: { version: number; metrics: Record<string, number> },
+  opts: {
+    production: { version: number; metrics: Record<string, number> };
+    coverage?: CoverageGuardOptions | null;
+  },
+): GateVerdict {
+  const { tolerance } = opts.coverage!;
+  const metric = opts.coverage!.metric ?? DEFAULT_COVERAGE_METRIC;
+  const c = metricOf(candidate.metrics, metric);
+  const p = metricOf(opts.production.metrics, metric);
+  const passed = c !== null && (p === null || c >= p - tolerance);
+  const guard = { metric, tolerance, candidateValue: c, productionValue: p, passed };
+  if (passed) {
+    const note = p === null
+      ? `; production has no ${metric}, coverage not compared`
+      : `; ${metric} ${c} is within ${tolerance} of production's ${p}`;
+    return { ...verdict, reason: verdict.reason + note, guard };
+  }
+  return {
+    ...verdict,
+    promoted: false,
+    guard,
+    reason: c === null
+      ? `${verdict.reason}, but version ${candidate.version} has no ${metric} for the coverage guard; kept the current production version`
+      : `${verdict.reason}, but its ${metric} ${c} drops more than ${tolerance} below production's ${p}; kept the current production version`,
+  };
+}
+
+function decideOnMetric(
+  candidate: { version: number; metrics: Record<string, number> },
   opts: { metric: string; production: { version: number; metrics: Record<string, number> } | null },
 ): GateVerdict {
   const { metric, production } = opts;
+  const guard = null;
   const c = metricOf(candidate.metrics, metric);
   const p = production ? metricOf(production.metrics, metric) : null;
   const fmt = (v: number | null) => (v === null ? "none" : String(v));
   if (c === null) {
     const seen = candidate.metrics[metric];
     return {
+      guard,
       promoted: false,
       candidateValue: null,
       productionValue: p,
@@ -40,6 +96,7 @@ export function decidePromotion(
   }
   if (!production) {
     return {
+      guard,
       promoted: true,
       candidateValue: c,
       productionValue: null,
@@ -49,6 +106,7 @@ export function decidePromotion(
   }
   if (production.version === candidate.version) {
     return {
+      guard,
       promoted: false,
       candidateValue: c,
       productionValue: p,
@@ -57,6 +115,7 @@ export function decidePromotion(
   }
   if (p === null) {
     return {
+      guard,
       promoted: true,
       candidateValue: c,
       productionValue: null,
@@ -66,6 +125,7 @@ export function decidePromotion(
   }
   if (c > p) {
     return {
+      guard,
       promoted: true,
       candidateValue: c,
       productionValue: p,
@@ -74,6 +134,7 @@ export function decidePromotion(
     };
   }
   return {
+    guard,
     promoted: false,
     candidateValue: c,
     productionValue: p,

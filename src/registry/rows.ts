@@ -1,6 +1,12 @@
 /** Row mapping for the registry tables. */
 import type { Row } from "../db/types.ts";
-import type { AliasChange, AliasChangeKind, ModelVersion, PromotionDecision } from "./store.ts";
+import type {
+  AliasChange,
+  AliasChangeKind,
+  CoverageGuard,
+  ModelVersion,
+  PromotionDecision,
+} from "./store.ts";
 
 /** A model_versions row (plus its aliases) as a ModelVersion. */
 export function toVersion(r: Row, aliases: string[]): ModelVersion {
@@ -16,6 +22,7 @@ export function toVersion(r: Row, aliases: string[]): ModelVersion {
       string,
       number
     >,
+    family: (r.family as string | null) ?? null,
     description: (r.description as string) ?? "",
     createdAt: new Date(r.created_at as Date),
     aliases,
@@ -49,6 +56,9 @@ export function toDecision(r: Row): PromotionDecision {
     productionValue: num(r.production_value),
     promoted: r.promoted === true,
     reason: r.reason as string,
+    guard: r.guard === null || r.guard === undefined
+      ? null
+      : (typeof r.guard === "string" ? JSON.parse(r.guard) : r.guard) as CoverageGuard,
     decidedAt: new Date(r.decided_at as Date),
   };
 }

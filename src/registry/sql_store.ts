@@ -9,6 +9,7 @@ import { aliasList, toChange, toDecision, toVersion, VERSION_SELECT } from "./ro
 import {
   type AliasChange,
   type AliasChangeKind,
+  type CoverageGuardOptions,
   DEFAULT_GATE_METRIC,
   type ModelRegistry,
   type ModelVersion,
@@ -24,6 +25,8 @@ export interface SqlModelRegistryOptions {
   objects: ObjectStore;
   /** The clock every timestamp comes from; tests pass a fake one. */
   clock?: () => Date;
+  /** The gate's coverage guard when a call names none (`REELRANK_GATE_COVERAGE_TOLERANCE`). */
+  coverage?: CoverageGuardOptions;
 }
 
 /** A registry over a `Sql` connection and an object store. */
@@ -31,15 +34,22 @@ export class SqlModelRegistry implements ModelRegistry {
   readonly #db: Sql;
   readonly #objects: ObjectStore;
   readonly #now: () => Date;
+  readonly #coverage?: CoverageGuardOptions;
 
   constructor(db: Sql, opts: SqlModelRegistryOptions) {
     this.#db = db;
     this.#objects = opts.objects;
     this.#now = opts.clock ?? (() => new Date());
+    this.#coverage = opts.coverage;
   }
 
   async registerVersion(model: string, opts: RegisterVersionOptions): Promise<ModelVersion> {
     checkModel(model);
+    if (opts.family !== undefined && !/^[a-z][a-z0-9_-]*$/.test(opts.family)) {
+      throw invalid(
+        `family must be a lowercase name like "ease", got ${JSON.stringify(opts.family)}`,
+      );
+    }
     const metrics = opts.metrics ?? {};
     for (const [k, v] of Object.entries(metrics)) {
       if (typeof v !== "number" || !Number.isFinite(v)) {
@@ -77,8 +87,8 @@ export class SqlModelRegistry implements ModelRegistry {
         next,
       ]);
       await tx.query(
-        `INSERT INTO model_versions (model, version, artifact_key, sha256, size, run_id, snapshot_id, metrics, description, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::timestamptz)`,
+        `INSERT INTO model_versions (model, version, artifact_key, sha256, size, run_id, snapshot_id, metrics, description, created_at, family)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::timestamptz, $11)`,
         [
           model,
           next,
@@ -90,6 +100,7 @@ export class SqlModelRegistry implements ModelRegistry {
           JSON.stringify(metrics),
           opts.description ?? "",
           now,
+          opts.family ?? null,
         ],
       );
       return next;
@@ -181,14 +192,18 @@ export class SqlModelRegistry implements ModelRegistry {
     return changes[0] ?? this.#unchanged(model, version, "promote");
   }
 
-  promoteIfBetter(
+  async promoteIfBetter(
     model: string,
     version: number,
-    opts: { metric?: string } = {},
+    opts: { metric?: string; coverage?: CoverageGuardOptions | null } = {},
   ): Promise<PromotionDecision> {
     checkVersion(version);
     const metric = opts.metric ?? DEFAULT_GATE_METRIC;
-    return this.#db.transaction(async (tx) => {
+    const coverage = opts.coverage === undefined ? this.#coverage : opts.coverage;
+    if (coverage && !(coverage.tolerance >= 0 && coverage.tolerance <= 1)) {
+      throw invalid(`coverage tolerance must be a number in [0, 1], got ${coverage.tolerance}`);
+    }
+    return await this.#db.transaction(async (tx) => {
       await lockModel(tx, model);
       const candidate = await versionIn(tx, model, version);
       const prodRows = await tx.query(
@@ -197,7 +212,7 @@ export class SqlModelRegistry implements ModelRegistry {
         [model, PRODUCTION],
       );
       const production = prodRows.length ? toVersion({ ...prodRows[0], model }, []) : null;
-      const verdict = decidePromotion(candidate, { metric, production });
+      const verdict = decidePromotion(candidate, { metric, production, coverage });
       if (verdict.promoted) {
         await moveAliases(tx, model, { [PRODUCTION]: version }, {
           kind: "gate",
@@ -207,8 +222,8 @@ export class SqlModelRegistry implements ModelRegistry {
       }
       const [row] = await tx.query(
         `INSERT INTO promotion_decisions (model, version, metric, candidate_value, production_version, production_value,
-           promoted, reason, decided_at)
-         VALUES ($1, $2, $3, $4::float8, $5, $6::float8, $7, $8, $9::timestamptz) RETURNING *`,
+           promoted, reason, decided_at, guard)
+         VALUES ($1, $2, $3, $4::float8, $5, $6::float8, $7, $8, $9::timestamptz, $10::jsonb) RETURNING *`,
         [
           model,
           version,
@@ -219,6 +234,7 @@ export class SqlModelRegistry implements ModelRegistry {
           verdict.promoted,
           verdict.reason,
           this.#now().toISOString(),
+          verdict.guard ? JSON.stringify(verdict.guard) : null,
         ],
       );
       return toDecision(row);

@@ -30,6 +30,8 @@ export interface ModelVersion {
   snapshotId: string | null;
   /** Evaluation results, e.g. `{ val_ndcg10: 0.071, test_ndcg10: 0.072 }`. */
   metrics: Record<string, number>;
+  /** The model family (`mlp`, `ease`, `itemknn`); null for versions registered before families. */
+  family: string | null;
   description: string;
   createdAt: Date;
   /** Aliases currently pointing at this version, e.g. `["production"]`. */
@@ -61,6 +63,23 @@ export interface AliasChange {
   changedAt: Date;
 }
 
+/** The gate's optional coverage guard: catalogue coverage may drop by at most `tolerance`. */
+export interface CoverageGuardOptions {
+  /** Absolute drop allowed, e.g. 0.02 = two percentage points of the catalogue. */
+  tolerance: number;
+  /** The coverage metric compared (default `val_coverage10`: validation lists, never test). */
+  metric?: string;
+}
+
+/** The coverage guard's check as recorded with a decision. */
+export interface CoverageGuard {
+  metric: string;
+  tolerance: number;
+  candidateValue: number | null;
+  productionValue: number | null;
+  passed: boolean;
+}
+
 /** What the promotion gate decided, with both numbers and why. */
 export interface PromotionDecision {
   id: number;
@@ -74,6 +93,8 @@ export interface PromotionDecision {
   productionValue: number | null;
   promoted: boolean;
   reason: string;
+  /** The coverage guard's check; null when no guard is configured or the metric already lost. */
+  guard: CoverageGuard | null;
   decidedAt: Date;
 }
 
@@ -86,6 +107,8 @@ export interface RegisterVersionOptions {
   runId?: string;
   snapshotId?: string;
   metrics?: Record<string, number>;
+  /** The model family the artifact holds (its checkpoint's manifest names it too). */
+  family?: string;
   description?: string;
 }
 
@@ -127,12 +150,14 @@ export interface ModelRegistry {
    * The promotion gate: `version` becomes production only if its `metric` (default val_ndcg10)
    * strictly beats the current production version's, or no production version exists. The
    * decision, both values and the reason are recorded and returned; deciding and moving happen
-   * under one lock, so two concurrent gates cannot both win on stale numbers.
+   * under one lock, so two concurrent gates cannot both win on stale numbers. With a coverage
+   * guard (here, or the store's configured default) a winner must also keep catalogue coverage
+   * within the tolerance of production's; the guard's check is recorded with the decision.
    */
   promoteIfBetter(
     model: string,
     version: number,
-    opts?: { metric?: string },
+    opts?: { metric?: string; coverage?: CoverageGuardOptions | null },
   ): Promise<PromotionDecision>;
   /**
    * Moves production back: to `version` when given, else to the production version before the

@@ -58,6 +58,11 @@ export class Catalog {
     return this.#movies.has(id);
   }
 
+  /** Every movie id, ascending. */
+  ids(): number[] {
+    return [...this.#movies.keys()].sort((a, b) => a - b);
+  }
+
   /** Movie ids of a genre (exact, case-sensitive name as stored), empty when unknown. */
   genre(name: string): readonly number[] {
     return this.#byGenre.get(name) ?? [];

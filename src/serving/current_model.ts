@@ -2,12 +2,12 @@
 import type { Context } from "../context.ts";
 import { MODEL_NAME, type ModelVersion } from "../registry/store.ts";
 import { loadAliased } from "../registry/artifacts.ts";
-import { Recommender } from "../model/mod.ts";
+import { loadModelInto, type RecommenderModel } from "../model/mod.ts";
 
 /** A loaded model and the registry version it came from. */
 export interface LoadedModel {
   version: ModelVersion;
-  model: Recommender;
+  model: RecommenderModel;
 }
 
 /**
@@ -22,6 +22,6 @@ export async function loadModel(
   const { version, bytes } = options.version === undefined
     ? await loadAliased(ctx.registry, MODEL_NAME)
     : await ctx.registry.loadArtifact(MODEL_NAME, options.version);
-  const model = await Recommender.load(await ctx.kernel(), bytes);
+  const model = await loadModelInto(await ctx.kernel(), bytes);
   return { version, model };
 }

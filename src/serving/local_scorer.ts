@@ -1,14 +1,19 @@
-/** A scorer on this thread: the Recommender in its own kernel, genre masks built once per genre. */
-import { Recommender, type RecommendRequest, type Scored } from "../model/mod.ts";
-import type { ModelScorer, RankRequest, ScorerOptions } from "./scorer.ts";
+/** A scorer on this thread: the model (any family) in its own kernel, genre masks built once per genre. */
+import {
+  openModel,
+  type RecommenderModel,
+  type RecommendRequest,
+  type Scored,
+} from "../model/mod.ts";
+import type { ModelScorer, Ranked, RankRequest, ScorerOptions } from "./scorer.ts";
 
 /** Ranks requests with a recommender, turning genres into allow masks (cached per genre). */
 export class MaskedRanker {
-  readonly #model: Recommender;
+  readonly #model: RecommenderModel;
   readonly #genres: Record<string, number[]>;
   readonly #masks = new Map<string, Uint8Array>();
 
-  constructor(model: Recommender, genres: Record<string, number[]>) {
+  constructor(model: RecommenderModel, genres: Record<string, number[]>) {
     this.#model = model;
     this.#genres = genres;
   }
@@ -28,8 +33,17 @@ export class MaskedRanker {
     };
   }
 
-  rank(requests: readonly RankRequest[]): Scored[][] {
-    return this.#model.recommendMany(requests.map((r) => this.#request(r)));
+  /** Ranks every request in batched calls; those that ask are explained in one more batch. */
+  rank(requests: readonly RankRequest[]): Ranked[][] {
+    const ranked: Ranked[][] = this.#model.recommendMany(requests.map((r) => this.#request(r)));
+    const asked = requests.flatMap((r, i) => r.explain ? [i] : []);
+    if (asked.length === 0) return ranked;
+    const why = this.#model.explainMany(asked.map((i) => ({
+      history: requests[i].history,
+      targets: ranked[i].map((s) => s.movieId),
+    })));
+    asked.forEach((i, j) => ranked[i].forEach((s, t) => s.because = why[j][t]));
+    return ranked;
   }
 
   similar(
@@ -47,7 +61,7 @@ export async function openLocalScorer(
   bytes: Uint8Array,
   options: ScorerOptions,
 ): Promise<ModelScorer> {
-  const model = await Recommender.open(bytes, { threads: options.threads ?? 1 });
+  const model = await openModel(bytes, { threads: options.threads ?? 1 });
   const ranker = new MaskedRanker(model, options.genres);
   return {
     itemIds: model.itemIds,

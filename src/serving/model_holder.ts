@@ -3,11 +3,10 @@
  * one, then replaces it; requests already queued on the old one finish there before it is freed.
  */
 import { getLogger } from "../log.ts";
-import type { Scored } from "../model/mod.ts";
 import { MODEL_NAME, type ModelRegistry, type ModelVersion } from "../registry/store.ts";
 import { type Metrics, setModelInfo } from "../observability/metrics.ts";
 import { MicroBatcher } from "./batcher.ts";
-import type { ModelScorer, OpenScorer, RankRequest } from "./scorer.ts";
+import type { ModelScorer, OpenScorer, Ranked, RankRequest } from "./scorer.ts";
 
 const log = getLogger("serving/model_holder");
 
@@ -15,7 +14,7 @@ const log = getLogger("serving/model_holder");
 export interface ServedModel {
   version: ModelVersion;
   scorer: ModelScorer;
-  batcher: MicroBatcher<RankRequest, Scored[]>;
+  batcher: MicroBatcher<RankRequest, Ranked[]>;
   /** True when the model ranks `movieId`. */
   knows(movieId: number): boolean;
 }
@@ -81,7 +80,7 @@ export class ModelHolder {
     const old = this.#current;
     this.#current = served;
     m.modelSwitches.inc();
-    setModelInfo(m, v.version);
+    setModelInfo(m, v);
     log.info("model in service", { version: v.version, previous: old?.version.version ?? null });
     if (old) this.#retire(old);
     // The switch has happened: a follower that fails (a catalogue refresh) is logged, not thrown,

@@ -1,5 +1,5 @@
 /** What serving needs from a loaded model, wherever it runs (this thread or a worker). */
-import type { Scored } from "../model/mod.ts";
+import type { Because, Scored } from "../model/mod.ts";
 
 /** One history to rank movies for, in raw movie ids. */
 export interface RankRequest {
@@ -10,6 +10,13 @@ export interface RankRequest {
   exclude?: readonly number[];
   /** Only movies of this genre. */
   genre?: string;
+  /** Also say which history movies drove each answer (leave-one-out, batched with the others). */
+  explain?: boolean;
+}
+
+/** A ranked movie; `because` is there when the request asked to explain. */
+export interface Ranked extends Scored {
+  because?: Because[];
 }
 
 /** A loaded model version, answering asynchronously so it can live in a worker. */
@@ -17,7 +24,7 @@ export interface ModelScorer {
   /** The movies the model ranks (its vocabulary), ascending. */
   readonly itemIds: Int32Array;
   /** Ranks many histories in one kernel call; answer `i` belongs to request `i`. */
-  rank(requests: readonly RankRequest[]): Promise<Scored[][]>;
+  rank(requests: readonly RankRequest[]): Promise<Ranked[][]>;
   /** Movies most likely watched after `movieId`; NOT_FOUND when the model does not know it. */
   similar(
     movieId: number,

@@ -1,11 +1,11 @@
 /** Worker entry: holds one model version and answers rank/similar messages (see worker_scorer.ts). */
 /// <reference lib="deno.worker" />
 import { errorToData } from "../errors.ts";
-import { Recommender } from "../model/mod.ts";
+import { openModel, type RecommenderModel } from "../model/mod.ts";
 import { MaskedRanker } from "./local_scorer.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
-let model: Recommender | undefined;
+let model: RecommenderModel | undefined;
 let ranker: MaskedRanker | undefined;
 
 function reply(msg: WorkerReply): void {
@@ -16,7 +16,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const msg = event.data;
   try {
     if (msg.op === "open") {
-      model = await Recommender.open(new Uint8Array(msg.bytes), { threads: msg.threads });
+      model = await openModel(new Uint8Array(msg.bytes), { threads: msg.threads });
       ranker = new MaskedRanker(model, msg.genres);
       reply({ id: msg.id, op: "opened", itemIds: model.itemIds });
     } else if (msg.op === "rank") {

@@ -9,6 +9,7 @@ import type { Catalog, MovieView } from "./catalog.ts";
 import type { UserHistories } from "./histories.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import { ResultCache } from "./result_cache.ts";
+import type { Ranked } from "./scorer.ts";
 
 /** What every recommendation call takes. */
 export interface RecommendOptions {
@@ -16,11 +17,21 @@ export interface RecommendOptions {
   genre?: string;
   /** Movie ids never to return. */
   exclude?: readonly number[];
+  /** Give every item the history movies that drove it (see {@link BecauseItem}). */
+  explain?: boolean;
 }
 
-/** A recommended movie. */
+/** A history movie behind a recommendation: the score drop when it is left out of the history. */
+export interface BecauseItem {
+  id: number;
+  title: string;
+  contribution: number;
+}
+
+/** A recommended movie; `because` (at most 3, largest first) when the call asked to explain. */
 export interface RecommendedItem extends MovieView {
   score: number;
+  because?: BecauseItem[];
 }
 
 /** An answer: who ranked it and the movies. */
@@ -54,11 +65,18 @@ export class RecommendationService {
     deps.holder.onSwitch(() => this.cache.clear());
   }
 
-  #items(scored: readonly { movieId: number; score: number }[]): RecommendedItem[] {
+  // Movie details for scored ids; with `explain`, every item gets `because` (empty for popularity).
+  #items(scored: readonly Ranked[], explain = false): RecommendedItem[] {
     const catalog = this.#catalog();
     return scored.flatMap((s) => {
       const m = catalog.get(s.movieId);
-      return m ? [{ ...m, score: s.score }] : [];
+      if (!m) return [];
+      if (!explain) return [{ ...m, score: s.score }];
+      const because = (s.because ?? []).flatMap((b) => {
+        const title = catalog.get(b.movieId)?.title;
+        return title === undefined ? [] : [{ id: b.movieId, title, contribution: b.contribution }];
+      });
+      return [{ ...m, score: s.score, because }];
     });
   }
 
@@ -67,15 +85,26 @@ export class RecommendationService {
     if (!served) {
       const exclude = new Set([...history, ...(o.exclude ?? [])]);
       const popular = this.#catalog().popular(o.k, { exclude, genre: o.genre });
-      return { strategy: "popularity", modelVersion: null, items: this.#items(popular) };
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
+      return {
+        strategy: "popularity",
+        modelVersion: null,
+        items: this.#items(popular, o.explain),
+      };
     }
     const scored = await served.batcher.submit({
       history,
       k: o.k,
       exclude: o.exclude,
       genre: o.genre,
+      explain: o.explain,
     });
-    return { strategy: "model", modelVersion: served.version.version, items: this.#items(scored) };
+    this.#metrics.recommendationsServed.inc({ strategy: "model" });
+    return {
+      strategy: "model",
+      modelVersion: served.version.version,
+      items: this.#items(scored, o.explain),
+    };
   }
 
   /** Top-k for a stored user (watched movies excluded); unknown users get popular movies. */
@@ -86,13 +115,20 @@ export class RecommendationService {
         exclude: new Set(o.exclude ?? []),
         genre: o.genre,
       });
-      return { strategy: "popularity", modelVersion: null, items: this.#items(popular) };
+      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
+      return {
+        strategy: "popularity",
+        modelVersion: null,
+        items: this.#items(popular, o.explain),
+      };
     }
+    // Explained answers are cached under their own key: a plain request never gets `because`.
     const key = `${this.#holder.current?.version.version ?? "-"}|${o.k}|${o.genre ?? ""}|${
       [...(o.exclude ?? [])].sort((a, b) => a - b).join(",")
-    }`;
+    }${o.explain ? "|explain" : ""}`;
     const hit = this.cache.get(userId, key);
     this.#metrics.cacheLookups.inc({ result: hit ? "hit" : "miss" });
+    if (hit) this.#metrics.recommendationsServed.inc({ strategy: hit.strategy });
     if (hit) return hit;
     const answer = await this.#rank(history, o);
     // Only model answers are cached: a popularity stand-in must not outlive the model's arrival.

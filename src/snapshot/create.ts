@@ -2,6 +2,7 @@
 import type { Sql } from "../db/types.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { getLogger } from "../log.ts";
+import { exportSnapshot, type Metrics } from "../observability/metrics.ts";
 import { sha256Hex } from "../digest.ts";
 import { gzip } from "./codec.ts";
 import {
@@ -58,7 +59,7 @@ export interface SnapshotInfo {
 export async function createSnapshot(
   db: Sql,
   store: ObjectStore,
-  opts: { ingestRunId?: number | null; now?: () => Date } = {},
+  opts: { ingestRunId?: number | null; now?: () => Date; metrics?: Metrics } = {},
 ): Promise<SnapshotInfo> {
   const createdAt = (opts.now ?? (() => new Date()))();
   const tables: SnapshotManifest["tables"] = {};
@@ -102,6 +103,7 @@ export async function createSnapshot(
       manifest.ingestRunId,
     ],
   );
+  if (opts.metrics) exportSnapshot(opts.metrics, { createdAt, tables });
   log.info("snapshot written", { snapshot_id: id, store: store.url, ...rowCounts });
   return {
     id,

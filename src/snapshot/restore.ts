@@ -10,7 +10,14 @@ import { MANIFEST_PREFIX, manifestKey, SNAPSHOT_TABLES, type SnapshotManifest } 
 const log = getLogger("snapshot");
 const CHUNK = 5_000;
 
-async function readManifest(
+/**
+ * Largest part restored (its JSON lines are decoded as one string, which V8 caps near 512 MiB
+ * characters); the bundled set's largest part is about 10 MB.
+ */
+export const MAX_PART_BYTES = 256 * 1024 * 1024;
+
+/** Reads and checks the manifest at `key` (CORRUPT when it is not a snapshot manifest). */
+export async function readManifest(
   store: ObjectStore,
   key: string,
 ): Promise<{ manifest: SnapshotManifest; sha256: string }> {
@@ -27,6 +34,34 @@ async function readManifest(
     );
   }
   return { manifest, sha256: await sha256Hex(bytes) };
+}
+
+/**
+ * A snapshot part's rows as JSON lines, verified against the manifest: the stored bytes' sha256,
+ * the content's sha256 and the row count (CORRUPT on any mismatch).
+ */
+export async function readPartLines(
+  store: ObjectStore,
+  part: SnapshotManifest["tables"][string],
+): Promise<string[]> {
+  const packed = await store.get(part.key);
+  if (await sha256Hex(packed) !== part.gzipSha256) {
+    throw corrupt(`snapshot part ${part.key} does not match its sha256`);
+  }
+  const bytes = await gunzip(packed, {
+    maxBytes: MAX_PART_BYTES,
+    name: `snapshot part ${part.key}`,
+  });
+  if (await sha256Hex(bytes) !== part.sha256) {
+    throw corrupt(`snapshot part ${part.key} content does not match its sha256`);
+  }
+  const lines = new TextDecoder().decode(bytes).split("\n").filter((l) => l.length > 0);
+  if (lines.length !== part.rows) {
+    throw corrupt(
+      `snapshot part ${part.key} holds ${lines.length} rows; the manifest says ${part.rows}`,
+    );
+  }
+  return lines;
 }
 
 /** Every snapshot manifest in the store, newest first. */
@@ -79,20 +114,7 @@ export async function restoreSnapshot(
     for (const table of SNAPSHOT_TABLES) {
       const part = manifest.tables[table.name];
       if (!part) throw corrupt(`snapshot ${id} has no part for table ${table.name}`);
-      const packed = await store.get(part.key);
-      if (await sha256Hex(packed) !== part.gzipSha256) {
-        throw corrupt(`snapshot part ${part.key} does not match its sha256`);
-      }
-      const bytes = await gunzip(packed);
-      if (await sha256Hex(bytes) !== part.sha256) {
-        throw corrupt(`snapshot part ${part.key} content does not match its sha256`);
-      }
-      const lines = new TextDecoder().decode(bytes).split("\n").filter((l) => l.length > 0);
-      if (lines.length !== part.rows) {
-        throw corrupt(
-          `snapshot part ${part.key} holds ${lines.length} rows; the manifest says ${part.rows}`,
-        );
-      }
+      const lines = await readPartLines(store, part);
       for (let i = 0; i < lines.length; i += CHUNK) {
         await tx.query(
           `INSERT INTO ${table.name} SELECT * FROM jsonb_populate_recordset(null::${table.name}, $1::jsonb)`,

@@ -46,7 +46,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       await Deno.mkdir(dir, { recursive: true });
     } catch (err) {
-      throw new ReelrankError(
+      throw this.#diskFull(err, key, 0) ?? new ReelrankError(
         "CONFLICT",
         `cannot create folder for object key "${key}": ${(err as Error).message}`,
         {
@@ -81,6 +81,9 @@ export class FsObjectStore implements ObjectStore {
           });
         }
       });
+      // The temp file is gone (above): nothing of this object is visible, the old one is intact.
+      const full = this.#diskFull(err, key, size);
+      if (full) throw full;
       if (err instanceof Deno.errors.IsADirectory || err instanceof Deno.errors.NotADirectory) {
         throw new ReelrankError(
           "CONFLICT",
@@ -178,6 +181,18 @@ export class FsObjectStore implements ObjectStore {
 
   /** Nothing to release: every operation opens and closes its own files. */
   close(): void {}
+
+  /** A full disk (or quota) as an UNAVAILABLE error that says so, or null for other errors. */
+  #diskFull(err: unknown, key: string, bytes: number): ReelrankError | null {
+    const code = (err as { code?: string })?.code;
+    if (code !== "ENOSPC" && code !== "EDQUOT") return null;
+    return new ReelrankError(
+      "UNAVAILABLE",
+      `no space left on the disk of ${this.url} writing object "${key}" (after ${bytes} bytes); ` +
+        "free some space and run again",
+      { cause: err },
+    );
+  }
 
   #mapMissing(err: unknown, key: string): unknown {
     if (

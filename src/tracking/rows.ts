@@ -15,6 +15,7 @@ function toRunFields(r: Row): Omit<Run, "params" | "tags" | "metrics"> {
     heartbeatAt: new Date(r.heartbeat_at as Date),
     codeVersion: (r.code_version as string | null) ?? null,
     snapshotId: (r.snapshot_id as string | null) ?? null,
+    parentRunId: (r.parent_run_id as string | null) ?? null,
   };
 }
 

@@ -75,7 +75,9 @@ function failOnSignal(run: ActiveRun): () => void {
   for (const [signal, num] of Object.entries(SIGNALS) as Array<[Deno.Signal, number]>) {
     const handler = () => {
       const end = run.ended ? Promise.resolve() : run.end("failed", `killed by ${signal}`);
-      end.catch((err) => log.error("could not mark the run failed", { run_id: run.id, error: err }))
+      end.catch((err) =>
+        log.error("could not mark the run failed", { tracking_run_id: run.id, error: err })
+      )
         .finally(() => Deno.exit(128 + num));
     };
     try {
@@ -102,7 +104,9 @@ export async function withRun<T>(
   const period = opts.heartbeatMs ?? 30_000;
   const timer = period > 0
     ? setInterval(() => {
-      run.heartbeat().catch((err) => log.warn("heartbeat failed", { run_id: run.id, error: err }));
+      run.heartbeat().catch((err) =>
+        log.warn("heartbeat failed", { tracking_run_id: run.id, error: err })
+      );
     }, period)
     : undefined;
   if (timer !== undefined) Deno.unrefTimer(timer);
@@ -116,7 +120,7 @@ export async function withRun<T>(
       if (!run.ended) await run.end("failed", reason);
     } catch (endErr) {
       // The original error matters more; the reaper will mark the run failed later.
-      log.error("could not mark the run failed", { run_id: run.id, error: endErr });
+      log.error("could not mark the run failed", { tracking_run_id: run.id, error: endErr });
     }
     throw err;
   } finally {
@@ -128,7 +132,7 @@ export async function withRun<T>(
   } catch (err) {
     // The work is done; a run reaped meanwhile (CONFLICT) stays failed and says why.
     if (!(err instanceof ReelrankError && err.code === "CONFLICT")) throw err;
-    log.warn("run finished after it was marked ended", { run_id: run.id, error: err });
+    log.warn("run finished after it was marked ended", { tracking_run_id: run.id, error: err });
   }
   return result;
 }

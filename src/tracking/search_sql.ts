@@ -77,6 +77,8 @@ export function normaliseSearch(
   if (f.metrics?.length) {
     filter.metrics = f.metrics.map((c) => ({ metric: c.metric, op: c.op, value: c.value }));
   }
+  if (f.parentRunId === null) filter.parentRunId = null;
+  else if (f.parentRunId !== undefined) filter.parentRunId = key("parent run id", f.parentRunId);
   return { filter, order, limit };
 }
 
@@ -112,6 +114,8 @@ export function buildSearch(q: NormalisedSearch, after?: Cursor): Statement {
       })`,
     );
   }
+  if (f.parentRunId === null) where.push(`r.parent_run_id IS NULL`);
+  else if (f.parentRunId !== undefined) where.push(`r.parent_run_id = ${p(f.parentRunId)}`);
   for (const c of f.metrics ?? []) {
     const op = c.op === "!=" ? "<>" : c.op;
     where.push(`${latest(c.metric)} ${op} ${p(String(c.value))}::float8`);

@@ -89,10 +89,17 @@ export class SqlTrackingStore implements TrackingStore {
     }
     const experiment = await this.ensureExperiment(opts.experiment);
     const now = this.#now().toISOString();
+    const parent = opts.parentRunId ?? null;
+    if (parent !== null) {
+      const found = await this.#db.query(`SELECT 1 FROM runs WHERE id = $1`, [parent]);
+      if (found.length === 0) {
+        throw notFound(`parent run "${parent}" does not exist; start the parent run first`);
+      }
+    }
     await this.#db.transaction(async (tx) => {
       const inserted = await tx.query(
-        `INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat_at, code_version, snapshot_id)
-         VALUES ($1, $2, $3, 'running', $4::timestamptz, $4::timestamptz, $5, $6)
+        `INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat_at, code_version, snapshot_id, parent_run_id)
+         VALUES ($1, $2, $3, 'running', $4::timestamptz, $4::timestamptz, $5, $6, $7)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
         [
           id,
@@ -101,6 +108,7 @@ export class SqlTrackingStore implements TrackingStore {
           now,
           opts.codeVersion ?? null,
           opts.snapshotId ?? null,
+          parent,
         ],
       );
       if (inserted.length === 0) {

@@ -48,6 +48,8 @@ export interface Run {
   codeVersion: string | null;
   /** The data snapshot it trained on. */
   snapshotId: string | null;
+  /** The run this one is nested in (a family comparison's child), or null for a top-level run. */
+  parentRunId: string | null;
   params: Record<string, string>;
   tags: Record<string, string>;
   metrics: Record<string, number>;
@@ -62,6 +64,8 @@ export interface CreateRunOptions {
   name?: string;
   codeVersion?: string;
   snapshotId?: string;
+  /** The parent run (MLflow's nested runs); it must exist. */
+  parentRunId?: string;
   params?: Record<string, string | number | boolean>;
   tags?: Record<string, string>;
 }
@@ -84,6 +88,8 @@ export interface RunFilter {
   params?: Record<string, string>;
   /** Conditions on latest metric values; a run without the metric does not match. */
   metrics?: MetricCondition[];
+  /** Children of this run; `null` = top-level runs only (nested runs left out). */
+  parentRunId?: string | null;
 }
 
 /** Sort order of a search. Ties are broken by run id; runs without the metric sort last. */

@@ -71,7 +71,9 @@ for (const backend of backends()) {
           ]]);
           assertClean(problems, "known user's home");
 
-          // A visitor: popular movies first; three watched movies later the model ranks something else.
+          // A visitor who chose the server (in_browser_test.ts covers ranking in the browser):
+          // popular movies first; three watched movies later the model ranks something else.
+          await page.evaluate(() => localStorage.setItem("reelrank.visitor.ranking", "server"));
           const sent: string[] = [];
           page.on("request", (r) =>
             r.url().includes("/api/v1/") &&

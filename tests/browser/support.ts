@@ -1,21 +1,14 @@
 /** Browser-test support: Debian's Chromium through playwright-core, a real socket on the serving fixture, and a page watcher. */
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { chromiumMissing, launchChromium } from "../../src/bench/chromium.ts";
 import type { Database } from "../../src/db/types.ts";
 import { trainAndRegister } from "../../src/model/mod.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
 import { type Fixture, type FixtureOptions, servingFixture } from "../helpers/serving.ts";
 
-/** Debian's chromium package; playwright never downloads a browser here. */
-export const CHROMIUM = "/usr/bin/chromium";
-
 /** Why the browser tests are skipped, or null when Chromium is installed. */
 export function skipReason(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-    return null;
-  } catch {
-    return `${CHROMIUM} is missing: install the Debian package chromium (apt-get install chromium)`;
-  }
+  return chromiumMissing();
 }
 
 /** Where screenshots go (git-ignored). */
@@ -63,32 +56,8 @@ export async function startSite(
 }
 
 /** Launches Chromium headless with a fresh profile in a temp dir; `close()` removes it. */
-export async function launchBrowser(): Promise<
-  { context: BrowserContext; close(): Promise<void> }
-> {
-  const profile = await Deno.makeTempDir({ prefix: "reelrank-chromium-" });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await Deno.remove(profile, { recursive: true });
-    },
-  };
+export function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  return launchChromium();
 }
 
 /** What went wrong on a page while it was watched. */

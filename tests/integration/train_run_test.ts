@@ -1,3 +1,4 @@
+import { createMetrics } from "../../src/observability/metrics.ts";
 import assert from "node:assert/strict";
 import type { Context } from "../../src/context.ts";
 import type { Database } from "../../src/db/types.ts";
@@ -40,6 +41,7 @@ function context(db: Database, dir: string): Context & { closeKernel(): void } {
     tracking: new SqlTrackingStore(db, { objects }),
     registry: new SqlModelRegistry(db, { objects }),
     clock: () => new Date(),
+    metrics: createMetrics({ defaults: false }),
     kernel: async () => kernel ??= await Kernel.create({ threads: 1 }),
     releaseKernel: async () => {},
     close: async () => {},

@@ -44,3 +44,40 @@ Deno.test("loadConfig() collects every secret so the logger can scrub it, the da
   });
   assert.deepEqual([...c.secrets].sort(), ["aws-secret-456", "db-pass-789", "tmdb-key-123"]);
 });
+
+Deno.test("loadConfig() reads the drift threshold and the retrain switch, and names a bad value", () => {
+  assert.deepEqual(loadConfig({}).drift, { threshold: 0.2, retrain: false });
+  assert.deepEqual(
+    loadConfig({ REELRANK_DRIFT_THRESHOLD: "0.35", REELRANK_DRIFT_RETRAIN: "true" }).drift,
+    { threshold: 0.35, retrain: true },
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_DRIFT_THRESHOLD: "high" }),
+    /REELRANK_DRIFT_THRESHOLD must be a positive number, got "high"/,
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_DRIFT_RETRAIN: "maybe" }),
+    /REELRANK_DRIFT_RETRAIN must be true or false, got "maybe"/,
+  );
+});
+
+Deno.test("loadConfig() reads the family memory limit and the gate's coverage tolerance, refusing bad values by name", () => {
+  const d = loadConfig({});
+  assert.equal(d.familyMemoryMiB, 1536);
+  assert.equal(d.gateCoverageTolerance, undefined);
+  const c = loadConfig({
+    REELRANK_FAMILY_MEMORY_MIB: "512",
+    REELRANK_GATE_COVERAGE_TOLERANCE: "0.02",
+  });
+  assert.equal(c.familyMemoryMiB, 512);
+  assert.equal(c.gateCoverageTolerance, 0.02);
+  assert.equal(loadConfig({ REELRANK_GATE_COVERAGE_TOLERANCE: "0" }).gateCoverageTolerance, 0);
+  assert.throws(
+    () => loadConfig({ REELRANK_FAMILY_MEMORY_MIB: "4096" }),
+    /REELRANK_FAMILY_MEMORY_MIB must be an integer in 64\.\.1920/,
+  );
+  assert.throws(
+    () => loadConfig({ REELRANK_GATE_COVERAGE_TOLERANCE: "5%" }),
+    /REELRANK_GATE_COVERAGE_TOLERANCE must be a number in \[0, 1\]/,
+  );
+});

@@ -10,3 +10,5 @@ export * from "./sparse";
 export * from "./gather";
 export * from "./topk";
 export * from "./peak";
+export * from "./linalg";
+export * from "./neighbours";

@@ -1,7 +1,7 @@
 /** A line chart of metric curves (uPlot, loaded on demand), with the numbers in a table for keyboards and screen readers. */
 import { useEffect, useRef } from "preact/hooks";
 import { alignSeries, type Series } from "../components/curves.ts";
-import { metric } from "../components/format.ts";
+import { metric, when } from "../components/format.ts";
 
 /** Plain-JSON props. */
 export interface ChartProps extends Record<string, unknown> {
@@ -9,6 +9,8 @@ export interface ChartProps extends Record<string, unknown> {
   xLabel: string;
   yLabel: string;
   series: Series[];
+  /** x values are Unix seconds (a time axis; the table shows dates) instead of epochs. */
+  time?: boolean;
 }
 
 // Distinguishable in light and dark themes (Okabe–Ito).
@@ -44,7 +46,7 @@ export default function MetricChart(props: ChartProps) {
         {
           width: el.clientWidth || 600,
           height: 260,
-          scales: { x: { time: false } },
+          scales: { x: { time: props.time ?? false } },
           series: [
             { label: props.xLabel },
             ...props.series.map((s, i) => ({
@@ -55,7 +57,13 @@ export default function MetricChart(props: ChartProps) {
             })),
           ],
           // Epochs are whole numbers: no ticks between them.
-          axes: [{ ...axis(props.xLabel), incrs: [1, 2, 5, 10, 20, 50, 100] }, axis(props.yLabel)],
+          axes: [
+            props.time ? axis(props.xLabel) : {
+              ...axis(props.xLabel),
+              incrs: [1, 2, 5, 10, 20, 50, 100],
+            },
+            axis(props.yLabel),
+          ],
         },
         alignSeries(props.series) as never,
         el,
@@ -89,7 +97,7 @@ export default function MetricChart(props: ChartProps) {
             <tbody>
               {table[0].map((step, row) => (
                 <tr key={String(step)}>
-                  <th scope="row">{step}</th>
+                  <th scope="row">{props.time ? when(new Date(Number(step) * 1000)) : step}</th>
                   {table.slice(1).map((col, i) => <td key={i} class="num">{metric(col[row])}</td>)}
                 </tr>
               ))}

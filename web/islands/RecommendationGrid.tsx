@@ -1,14 +1,22 @@
-/** The home page's grid: recommendations for a user or a visitor, a genre filter, and a "watched" toggle that refreshes the grid in place. */
-import { useEffect, useState } from "preact/hooks";
+/**
+ * The home page's grid: recommendations for a user or a visitor with why each was chosen, a genre
+ * filter, and a "watched" toggle that refreshes the grid in place. A visitor's movies are ranked
+ * in this browser when it can (web/client/browser_ranker.ts, loaded only then), else on the server.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type CardMovie, MovieCard } from "../components/movie_card.tsx";
+import { RankingChoice, type Where } from "../components/ranking_choice.tsx";
 import { apiJson, eventId, postJson } from "../client/api.ts";
+import { markFirstBrowserAnswer, useBrowserRanker } from "../client/use_browser_ranker.ts";
 import { loadHistory, saveHistory, type WatchedMovie } from "../client/visitor_history.ts";
+import { browserRankingUnsupported } from "../client/wasm_support.ts";
 
-/** A recommendation answer as the grid shows it. */
+/** A recommendation answer as the grid shows it; `where` says it was ranked in this browser. */
 export interface GridAnswer {
   strategy: "model" | "popularity";
   modelVersion: number | null;
   items: CardMovie[];
+  where?: "browser";
 }
 
 /** Plain-JSON props. `userId` is null for a visitor; `answer` is what the server rendered. */
@@ -18,7 +26,12 @@ export interface GridProps extends Record<string, unknown> {
   genre: string | null;
   genres: string[];
   answer: GridAnswer;
+  /** The built kernel.wasm (null: the site was built without it, so visitors rank on the server). */
+  kernelUrl: string | null;
 }
+
+/** localStorage key of the visitor's choice. */
+export const WHERE_KEY = "reelrank.visitor.ranking";
 
 /** What the heading above the grid says about where the movies come from. */
 export function describe(answer: GridAnswer, who: { userId: number | null; watched: number }) {
@@ -26,7 +39,8 @@ export function describe(answer: GridAnswer, who: { userId: number | null; watch
     const basis = who.userId === null
       ? `your ${who.watched} watched movies`
       : `user ${who.userId}'s history`;
-    return `Recommended from ${basis} by model version ${answer.modelVersion}`;
+    const here = answer.where === "browser" ? " in this browser" : "";
+    return `Recommended${here} from ${basis} by model version ${answer.modelVersion}`;
   }
   if (who.userId !== null) {
     return `Popular movies: user ${who.userId} has no history here, so these are the most watched`;
@@ -41,22 +55,45 @@ export default function RecommendationGrid(props: GridProps) {
   const [history, setHistory] = useState<WatchedMovie[]>([]);
   const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
+  // Null until the page has looked at this browser (the server renders without a choice).
+  const [where, setWhere] = useState<Where | null>(null);
+  const [unsupported, setUnsupported] = useState<string | null>(null);
+  const latest = useRef({ genre, history, where });
+  latest.current = { genre, history, where };
   const visitor = props.userId === null;
+  const rankHere = useBrowserRanker(props.kernelUrl, {
+    active: where === "browser",
+    onUpdated: (version) => {
+      setStatus(`Model version ${version} was downloaded in the background and ranks here now.`);
+      if (latest.current.history.length) refresh(latest.current);
+    },
+    onError: (message) => setStatus(`Could not update the model in this browser: ${message}`),
+  });
 
-  async function refresh(next: { genre: string; history: WatchedMovie[] }) {
+  async function refresh(next: { genre: string; history: WatchedMovie[]; where: Where | null }) {
     setBusy(true);
     try {
       const g = next.genre || undefined;
+      const ids = next.history.map((m) => m.id);
       if (!visitor) {
-        const q = new URLSearchParams({ k: String(props.k), ...(g ? { genre: g } : {}) });
+        const q = new URLSearchParams({
+          k: String(props.k),
+          explain: "true",
+          ...(g ? { genre: g } : {}),
+        });
         setAnswer(await apiJson<GridAnswer>(`/api/v1/users/${props.userId}/recommendations?${q}`));
-      } else if (next.history.length) {
-        const body = { history: next.history.map((m) => m.id), k: props.k, genre: g };
+      } else if (ids.length && next.where === "browser") {
+        setAnswer({ ...(await rankHere(ids, { k: props.k, genre: g })), where: "browser" });
+      } else if (ids.length) {
+        const body = { history: ids, k: props.k, genre: g, explain: true };
         setAnswer(await apiJson<GridAnswer>("/api/v1/recommendations", postJson(body)));
       } else if (next.genre === (props.genre ?? "")) setAnswer(props.answer);
       else location.assign(`/?${new URLSearchParams(g ? { genre: g } : {})}`);
     } catch (err) {
-      setStatus(`Could not refresh the recommendations: ${(err as Error).message}`);
+      const what = next.where === "browser" && visitor
+        ? `Could not rank in this browser (${(err as Error).message}); your history stayed here`
+        : `Could not refresh the recommendations: ${(err as Error).message}`;
+      setStatus(what);
     } finally {
       setBusy(false);
     }
@@ -64,10 +101,25 @@ export default function RecommendationGrid(props: GridProps) {
 
   useEffect(() => {
     if (!visitor) return;
+    const reason = props.kernelUrl ? browserRankingUnsupported() : "this site has no kernel build";
+    const w: Where = reason || localStorage.getItem(WHERE_KEY) === "server" ? "server" : "browser";
+    setUnsupported(reason);
+    setWhere(w);
     const stored = loadHistory();
     setHistory(stored);
-    if (stored.length) refresh({ genre, history: stored });
+    if (stored.length) refresh({ genre, history: stored, where: w });
   }, []);
+
+  useEffect(() => {
+    if (answer.where === "browser") markFirstBrowserAnswer();
+  }, [answer]);
+
+  function choose(w: Where) {
+    localStorage.setItem(WHERE_KEY, w);
+    setWhere(w);
+    setStatus("");
+    if (history.length) refresh({ genre, history, where: w });
+  }
 
   async function markWatched(movie: CardMovie) {
     if (visitor) {
@@ -78,7 +130,7 @@ export default function RecommendationGrid(props: GridProps) {
       saveHistory(next);
       setHistory(next);
       setStatus(`${movie.title} is in your history (kept in this browser only).`);
-      return refresh({ genre, history: next });
+      return refresh({ genre, history: next, where });
     }
     try {
       await apiJson(
@@ -89,14 +141,14 @@ export default function RecommendationGrid(props: GridProps) {
     } catch (err) {
       return setStatus(`Could not record the watch: ${(err as Error).message}`);
     }
-    await refresh({ genre, history });
+    await refresh({ genre, history, where });
   }
 
   function forget(id: number | null) {
     const next = id === null ? [] : history.filter((m) => m.id !== id);
     saveHistory(next);
     setHistory(next);
-    refresh({ genre, history: next });
+    refresh({ genre, history: next, where });
   }
 
   return (
@@ -110,7 +162,7 @@ export default function RecommendationGrid(props: GridProps) {
           e.preventDefault();
           const g = String(new FormData(e.currentTarget).get("genre") ?? "");
           setGenre(g);
-          refresh({ genre: g, history });
+          refresh({ genre: g, history, where });
         }}
       >
         {props.userId !== null
@@ -132,6 +184,9 @@ export default function RecommendationGrid(props: GridProps) {
         </label>
         <button type="submit">Filter</button>
       </form>
+      {visitor && where
+        ? <RankingChoice where={where} unsupported={unsupported} onChoose={choose} />
+        : null}
       <h2 class="recs-title">
         {describe(answer, { userId: props.userId, watched: history.length })}
       </h2>

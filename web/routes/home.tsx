@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppDeps } from "../../src/api/deps.ts";
 import { getUserSummary } from "../../src/data/catalog_queries.ts";
 import { invalid } from "../../src/errors.ts";
-import type { AssetManifest } from "../assets.ts";
+import { ASSET_PREFIX, type AssetManifest } from "../assets.ts";
 import { cardMovie } from "../components/movie_card.tsx";
 import { Island } from "../island.tsx";
 import RecommendationGrid, { type GridProps } from "../islands/RecommendationGrid.tsx";
@@ -29,15 +29,19 @@ export function parseUser(raw: string | undefined): number | null {
   return id;
 }
 
-/** The loader: the same services as GET /users/{id}/recommendations; visitors start from popular movies. */
+/**
+ * The loader: the same services as GET /users/{id}/recommendations?explain=true; visitors start
+ * from popular movies. `kernelUrl` is where their browser finds the kernel to rank on its own.
+ */
 export async function loadHome(
   deps: AppDeps,
   query: { user: number | null; genre: string | null },
+  options: { kernelUrl?: string | null } = {},
 ): Promise<HomeData> {
   const catalog = deps.serving.catalog();
   const genres = Object.keys(catalog.genres()).sort();
   const genre = query.genre && genres.includes(query.genre) ? query.genre : null;
-  const o = { k: HOME_K, genre: genre ?? undefined };
+  const o = { k: HOME_K, genre: genre ?? undefined, explain: true };
   let answer;
   let interactions = null;
   if (query.user !== null) {
@@ -60,6 +64,7 @@ export async function loadHome(
         modelVersion: answer.modelVersion,
         items: answer.items.map(cardMovie),
       },
+      kernelUrl: options.kernelUrl ?? null,
     },
     interactions,
   };
@@ -89,8 +94,9 @@ export function HomePage({ data }: { data: HomeData }) {
       {user === null
         ? (
           <p class="lead">
-            As a visitor, what you mark watched stays in this browser and is sent only to ask for
-            recommendations.
+            As a visitor, what you mark watched stays in this browser. When the browser can run the
+            model, your movies are ranked right here and never sent; otherwise they are sent only to
+            ask the server for recommendations.
           </p>
         )
         : null}
@@ -103,7 +109,10 @@ export function HomePage({ data }: { data: HomeData }) {
 export function homeRoutes(deps: AppDeps, manifest: () => AssetManifest) {
   return new Hono().get("/", async (c) => {
     const user = parseUser(c.req.query("user"));
-    const data = await loadHome(deps, { user, genre: c.req.query("genre") ?? null });
+    const kernel = manifest().kernel;
+    const data = await loadHome(deps, { user, genre: c.req.query("genre") ?? null }, {
+      kernelUrl: kernel ? ASSET_PREFIX + kernel : null,
+    });
     const title = user === null ? "Recommendations" : `User ${user}`;
     return page(c, <HomePage data={data} />, { title, section: "home", manifest: manifest() });
   });

@@ -3,14 +3,11 @@ import type { Context } from "hono";
 import type { ComponentChildren } from "preact";
 import type { AssetManifest } from "../assets.ts";
 import type { Section } from "../components/layout.tsx";
+import { PAGE_CSP } from "../../src/api/middleware/security_headers.ts";
 import { renderPage } from "../render.tsx";
 
-/**
- * Scripts only from this origin (island props are JSON, never executed), images from here, TMDB's
- * poster host or inline SVG data; nothing may frame the site.
- */
-export const CSP = "default-src 'self'; img-src 'self' https://image.tmdb.org data:; " +
-  "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** The site's Content-Security-Policy (one definition, beside the app's other security headers). */
+export const CSP = PAGE_CSP;
 
 /** Answers with the page as HTML. */
 export function page(

@@ -39,8 +39,11 @@ function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null })
         {v.version === serving ? <span class="badge serving">serving</span> : null}
       </td>
       <td>{when(v.createdAt)}</td>
+      <td>{v.family ?? "—"}</td>
       <td class="num">{metric(v.metrics.val_ndcg10)}</td>
       <td class="num">{metric(v.metrics.test_ndcg10)}</td>
+      <td class="num">{metric(v.metrics.val_coverage10)}</td>
+      <td class="num">{metric(v.metrics.test_novelty)}</td>
       <td>
         {v.runId
           ? <a href={`/admin/runs/${encodeURIComponent(v.runId)}`}>run {v.runId.slice(0, 8)}</a>
@@ -83,8 +86,11 @@ export function RegistryPage({ data }: { data: RegistryData }) {
                     "Version",
                     "Aliases",
                     "Registered",
+                    "Family",
                     "val_ndcg10",
                     "test_ndcg10",
+                    "val_coverage10",
+                    "test_novelty",
                     "Run",
                     "Snapshot",
                     "sha256",
@@ -142,6 +148,16 @@ export function RegistryPage({ data }: { data: RegistryData }) {
           <li key={d.id}>
             {when(d.decidedAt)}: version {d.version} {d.promoted ? "promoted" : "kept out"} —{" "}
             {d.reason}
+            {d.guard
+              ? (
+                <span class={`badge guard-${d.guard.passed ? "passed" : "failed"}`}>
+                  coverage guard {d.guard.passed ? "passed" : "failed"}: {d.guard.metric}{" "}
+                  {metric(d.guard.candidateValue)} vs {metric(d.guard.productionValue)}, tolerance
+                  {" "}
+                  {d.guard.tolerance}
+                </span>
+              )
+              : null}
           </li>
         ))}
       </ul>

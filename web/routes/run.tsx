@@ -4,6 +4,7 @@ import type { AppDeps } from "../../src/api/deps.ts";
 import type { Run } from "../../src/tracking/store.ts";
 import type { AssetManifest } from "../assets.ts";
 import type { Series } from "../components/curves.ts";
+import { FamilyComparison } from "../components/family_comparison.tsx";
 import { duration, metric, when } from "../components/format.ts";
 import { Island } from "../island.tsx";
 import MetricChart from "../islands/MetricChart.tsx";
@@ -15,16 +16,23 @@ export interface RunData {
   run: Run;
   loss: Series[];
   ndcg: Series[];
+  /** Nested runs (a family comparison's), oldest first. */
+  children: Run[];
 }
 
-/** The loader: the run (NOT_FOUND when unknown) and its members' curves. */
+/** The loader: the run (NOT_FOUND when unknown), its members' curves and its nested runs. */
 export async function loadRun(deps: AppDeps, id: string): Promise<RunData> {
   const run = await deps.tracking.getRun(id);
-  const [loss, ndcg] = await Promise.all([
+  const [loss, ndcg, children] = await Promise.all([
     memberCurves(deps.tracking, run, { name: "train_loss" }),
     memberCurves(deps.tracking, run, { name: "val_ndcg10" }),
+    deps.tracking.searchRuns({
+      filter: { parentRunId: run.id },
+      orderBy: { field: "start_time", direction: "asc" },
+      limit: 100,
+    }),
   ]);
-  return { run, loss, ndcg };
+  return { run, loss, ndcg, children: children.items };
 }
 
 /** A two-column table of a record. */
@@ -85,7 +93,22 @@ export function RunPage({ data }: { data: RunData }) {
         <dd class="mono">{r.snapshotId ?? "—"}</dd>
         <dt>Model version</dt>
         <dd>{r.tags.model_version ? <a href="/admin/registry">{r.tags.model_version}</a> : "—"}</dd>
+        {r.parentRunId
+          ? (
+            <>
+              <dt>Part of</dt>
+              <dd>
+                <a href={`/admin/runs/${encodeURIComponent(r.parentRunId)}`}>
+                  run {r.parentRunId.slice(0, 8)}
+                </a>
+              </dd>
+            </>
+          )
+          : null}
       </dl>
+      {data.children.length
+        ? <FamilyComparison runs={data.children} best={r.tags.best_run} />
+        : null}
       <div class="charts">
         <Island
           name="MetricChart"

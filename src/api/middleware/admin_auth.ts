@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { errorJson } from "../errors.ts";
 import type { AppEnv } from "../router.ts";
+import { clientAddress } from "./rate_limit.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -11,9 +12,22 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** Rejects requests without the admin bearer token with 401 (the token is never echoed). */
+/**
+ * Rejects requests without the admin bearer token with 401 (the token is never echoed), after the
+ * app's admin rate limit (429 with Retry-After), which so also bounds guesses of the token.
+ */
 export function adminAuth(token: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const verdict = c.get("adminLimiter")?.take(clientAddress(c));
+    if (verdict && !verdict.allowed) {
+      c.header("Retry-After", String(verdict.retryAfterSeconds));
+      return errorJson(c, {
+        status: 429,
+        code: "RATE_LIMITED",
+        message:
+          `too many admin requests from this address; retry in ${verdict.retryAfterSeconds} s`,
+      });
+    }
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m || !tokenMatches(m[1].trim(), token)) {

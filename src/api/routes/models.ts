@@ -14,6 +14,9 @@ const Version = z.object({
   size: z.int(),
   runId: z.string().nullable(),
   snapshotId: z.string().nullable(),
+  family: z.string().nullable().openapi({
+    description: "mlp, ease or itemknn; null before families",
+  }),
   metrics: z.record(z.string(), z.number()),
   createdAt: z.string().openapi({ format: "date-time" }),
 }).openapi("ModelVersion");
@@ -46,6 +49,7 @@ const version = (v: ModelVersion) => ({
   size: v.size,
   runId: v.runId,
   snapshotId: v.snapshotId,
+  family: v.family,
   metrics: v.metrics,
   createdAt: v.createdAt.toISOString(),
 });

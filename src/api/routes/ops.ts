@@ -42,7 +42,10 @@ export function opsRoutes(deps: AppDeps) {
         try {
           await ping(deps.db);
         } catch (err) {
-          log.warn("readiness: the database does not answer", { error: err });
+          log.warn("readiness: the database does not answer", {
+            request_id: c.get("requestId"),
+            error: err,
+          });
           const reason = "the database does not answer";
           return c.json({ status: "unavailable" as const, modelVersion, reason }, 503);
         }

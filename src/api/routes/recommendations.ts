@@ -16,6 +16,9 @@ const VisitorBody = z.object({
   k: z.int().min(1).max(100).default(10),
   genre: z.string().min(1).max(64).optional(),
   exclude: z.array(MovieId).max(1000).optional(),
+  explain: z.boolean().default(false).openapi({
+    description: "add `because` to every item: the history movies that drove it (costs more)",
+  }),
 }).openapi("VisitorRequest");
 
 const VisitorAnswer = Answer.extend({

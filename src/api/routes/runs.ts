@@ -15,6 +15,9 @@ const RunSchema = z.object({
   endTime: z.string().nullable().openapi({ format: "date-time" }),
   codeVersion: z.string().nullable(),
   snapshotId: z.string().nullable(),
+  parentRunId: z.string().nullable().openapi({
+    description: "the run this one is nested in (a family comparison's child), or null",
+  }),
   params: z.record(z.string(), z.string()),
   tags: z.record(z.string(), z.string()),
   metrics: z.record(z.string(), z.number()).openapi({ description: "latest value of each" }),
@@ -37,6 +40,9 @@ const ListQuery = z.object({
   status: z.enum(["running", "finished", "failed", "killed"]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
   pageToken: z.string().max(2000).optional(),
+  parent: z.string().min(1).max(200).optional().openapi({
+    description: "only the children of this run (e.g. one per family of a comparison)",
+  }),
 });
 
 const run = (r: Run) => ({
@@ -49,6 +55,7 @@ const run = (r: Run) => ({
   endTime: r.endTime?.toISOString() ?? null,
   codeVersion: r.codeVersion,
   snapshotId: r.snapshotId,
+  parentRunId: r.parentRunId,
   params: r.params,
   tags: r.tags,
   metrics: r.metrics,
@@ -69,7 +76,10 @@ export function runsRoutes(deps: AppDeps) {
       async (c) => {
         const q = c.req.valid("query");
         const page = await deps.tracking.searchRuns({
-          filter: q.status ? { status: q.status } : undefined,
+          filter: {
+            ...(q.status ? { status: q.status } : {}),
+            ...(q.parent ? { parentRunId: q.parent } : {}),
+          },
           limit: q.limit,
           pageToken: q.pageToken,
         });

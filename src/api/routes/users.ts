@@ -4,7 +4,7 @@ import { getUserSummary } from "../../data/catalog_queries.ts";
 import { notFound } from "../../errors.ts";
 import type { AppDeps } from "../deps.ts";
 import { router } from "../router.ts";
-import { Answer, errors, IdList, json, K, Movie, pathId } from "../schemas/common.ts";
+import { Answer, errors, Explain, IdList, json, K, Movie, pathId } from "../schemas/common.ts";
 
 const Params = z.object({ id: pathId("id") });
 
@@ -12,6 +12,7 @@ const RecsQuery = z.object({
   k: K,
   genre: z.string().min(1).max(64).optional().openapi({ example: "Comedy" }),
   exclude: IdList.optional().openapi({ type: "string", example: "1,2,3" }),
+  explain: Explain,
 });
 
 const UserRecommendations = Answer.extend({ userId: z.int() }).openapi("UserRecommendations");
@@ -41,7 +42,8 @@ export function usersRoutes(deps: AppDeps) {
         description:
           "Ranked by the production model from the user's history; unknown users get the most " +
           "watched movies, marked `strategy: popularity`. Cached per user until their next event " +
-          "or the next model switch.",
+          "or the next model switch (explained answers separately). `explain=true` adds `because` to " +
+          "every item: the history movies whose removal lowers its score most.",
         request: { params: Params, query: RecsQuery },
         responses: { 200: json(UserRecommendations, "The recommendations"), ...errors(400) },
       }),

@@ -48,8 +48,32 @@ export const Movie = z.object({
   }),
 }).openapi("Movie");
 
+/** A history movie behind a recommendation, with its leave-one-out contribution. */
+export const Because = z.object({
+  id: z.int().openapi({ example: 260 }),
+  title: z.string().openapi({ example: "Star Wars: Episode IV - A New Hope (1977)" }),
+  contribution: z.number().positive().openapi({
+    description: "how much the movie's score (a logit) drops when this movie is left out of " +
+      "the history; only positive drops are listed",
+    example: 0.84,
+  }),
+}).openapi("Because");
+
 /** A recommended movie with its score (a model logit, or a watch count for popularity). */
-export const Item = Movie.extend({ score: z.number() }).openapi("RecommendedMovie");
+export const Item = Movie.extend({
+  score: z.number(),
+  because: z.array(Because).max(3).optional().openapi({
+    description: "with explain: up to 3 movies of the history that raised this score most, " +
+      "largest first (empty for popularity answers); never the movie itself",
+  }),
+}).openapi("RecommendedMovie");
+
+/** `explain` in a query: `true` adds `because` to every item (off by default: it costs more). */
+export const Explain = z.enum(["true", "false"]).default("false").transform((v) => v === "true")
+  .openapi({
+    type: "boolean",
+    description: "add `because` to every item: the history movies that drove it (costs more)",
+  });
 
 /** Fields of every recommendation answer. */
 export const Answer = z.object({

@@ -4,14 +4,14 @@
  */
 import type { ItemUniverse, Split } from "../../features/split.ts";
 import { historyIndices } from "../../features/split.ts";
-import type { Recommender } from "../recommender.ts";
+import type { RecommenderModel } from "../model.ts";
 import { type Scorer, topK } from "./ranking_metrics.ts";
 
 /**
  * The model as a scorer over `universe`. When the data changed since training, movies the model
  * does not know score −∞ (ranked last, by id) and unknown history movies are ignored.
  */
-export function modelScorer(model: Recommender, universe: ItemUniverse): Scorer {
+export function modelScorer(model: RecommenderModel, universe: ItemUniverse): Scorer {
   const same = universe.size === model.size &&
     universe.ids.every((id, i) => id === model.itemIds[i]);
   if (same) return model.scorer();

@@ -106,11 +106,16 @@ export function metricsFromRanks(ranks: ArrayLike<number>): RankingMetrics {
 /**
  * Ranks every kept user's held-out item for `phase` with `scorer`, `batchSize` users at a time.
  * A held-out item outside the universe is a miss (rank Infinity) and the user still counts.
+ * `onScores` sees each user's scores and history (e.g. to take their top-k) before they are reused.
  */
 export async function evaluateRanking(
   split: Split,
   scorer: Scorer,
-  options: { phase: Phase; batchSize?: number },
+  options: {
+    phase: Phase;
+    batchSize?: number;
+    onScores?: (user: number, scores: Float32Array, history: Int32Array) => void;
+  },
 ): Promise<PhaseReport> {
   const { phase } = options;
   const batchSize = options.batchSize ?? 256;
@@ -127,6 +132,7 @@ export async function evaluateRanking(
     view.fill(Number.NaN);
     await scorer.score(histories, view);
     batch.forEach((u, r) => {
+      options.onScores?.(start + r, view.subarray(r * V, (r + 1) * V), histories[r]);
       const t = targetIndex(u, phase);
       ranks[start + r] = t < 0
         ? Infinity

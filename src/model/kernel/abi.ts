@@ -101,6 +101,45 @@ export const ABI = {
   gemm: {
     args: ["c", "ldc", "a", "sAi", "sAp", "b", "sBk", "sBn", "M", "K", "n0", "n1", "init", "bias"],
   },
+  // linalg.ts
+  gramBinary: {
+    args: [
+      "out",
+      "outerOffsets",
+      "outerIdx",
+      "innerOffsets",
+      "innerIdx",
+      "N",
+      "base",
+      "shift",
+      "rows",
+    ],
+    over: "rows",
+  },
+  choleskyBlock: { args: ["a", "lda", "j0", "jb", "n"] },
+  lowerInverse: { args: ["w", "a", "lda", "j0", "jb", "scale", "transposed"] },
+  scaleCopy: { args: ["dst", "ldd", "src", "lds", "cols", "scale", "rows"], over: "rows" },
+  gemmRows: {
+    args: ["c", "ldc", "a", "sAi", "sAp", "b", "sBk", "sBn", "M", "K", "N", "init"],
+    over: "M",
+  },
+  gemmCols: {
+    args: ["c", "ldc", "a", "sAi", "sAp", "b", "sBk", "sBn", "M", "K", "N", "init"],
+    over: "N",
+  },
+  syrkLower: { args: ["c", "ldc", "a", "sa", "b", "sb", "K", "N", "init"], over: "N" },
+  trmmLower: { args: ["c", "ldc", "t", "ldt", "x", "ldx", "cols", "rows"], over: "rows" },
+  easeScales: { args: ["scales", "a", "lda", "n", "alpha", "beta"] },
+  easeWeights: { args: ["a", "lda", "scales", "n", "tiles"], over: "tiles" },
+  // neighbours.ts
+  cosineTopK: {
+    args: ["outIdx", "outSim", "gram", "counts", "n", "k", "base", "rows"],
+    over: "rows",
+  },
+  sparseRowsForward: {
+    args: ["out", "offsets", "indices", "rowOffsets", "rowCols", "rowVals", "N", "B"],
+    over: "B",
+  },
   // peak.ts
   peakFma: { args: ["iters"], over: "repeats" },
   // softmax.ts

@@ -49,7 +49,10 @@ dbTest("promote through the API switches the server to that version at once", as
     assert.deepEqual(models.versions.map((v: { version: number }) => v.version), [v2, 1]);
     const back = await f.app.request("/api/v1/models/rollback", postJson({}, auth));
     assert.equal((await back.json()).serving, 1);
-    assert.match(await f.metrics.registry.metrics(), /reelrank_model_info\{version="1"\} 1/);
+    assert.match(
+      await f.metrics.registry.metrics(),
+      /reelrank_model_info\{version="1",run="[0-9a-f-]+"\} 1/,
+    );
   });
 });
 

@@ -46,7 +46,7 @@ dbTest("/metrics labels requests by route pattern, never by raw path", async (db
       /reelrank_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/,
     );
     assert.match(text, /reelrank_http_request_duration_seconds_bucket\{/);
-    assert.match(text, /reelrank_model_info\{version="1"\} 1/);
+    assert.match(text, /reelrank_model_info\{version="1",run="[0-9a-f-]+"\} 1/);
     assert.ok(!text.includes("/users/3"));
   });
 });

@@ -48,3 +48,30 @@ Deno.test("recommend with a non-numeric user exits 2 with one line", async () =>
     message: /--user must be an integer/,
   });
 });
+
+Deno.test("drift on an empty database says what is missing and exits 0; a bad flag exits 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCliProcess(cli("drift"), [], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^data: not checked: no training snapshot to compare with/m);
+    assert.match(r.stdout, /^recommendations: not checked: fewer than two batches$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await expectOneLine("drift", ["--min-sample", "0"], {
+    code: 2,
+    message: /--min-sample must be an integer ≥ 1, got "0"/,
+  });
+});
+
+Deno.test("train --families with an unknown family, or --search without --families, exits 2 with one line", async () => {
+  await expectOneLine("train", ["--families", "mlp,svd"], {
+    code: 2,
+    message: /--families: unknown family "svd", expected some of mlp, ease, itemknn/,
+  });
+  await expectOneLine("train", ["--search", "3"], {
+    code: 2,
+    message: /--search goes with --families/,
+  });
+});

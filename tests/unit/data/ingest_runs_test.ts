@@ -28,7 +28,7 @@ Deno.test("runIngest() rethrows the ingest's error and logs a failure to record 
   assert.equal(lines.length, 1);
   const entry = JSON.parse(lines[0]);
   assert.equal(entry.level, "error");
-  assert.equal(entry.run_id, 7);
+  assert.equal(entry.ingest_run_id, 7);
   assert.equal(entry.error.message, "connection reset");
   assert.equal(entry.cause.message, "bad CSV on line 3");
 });

@@ -54,6 +54,10 @@ Deno.test("explain() contributions equal the score drops recomputed with separat
       const drops = new Map(
         history.map((m) => [m, full - scoreOf(model, history.filter((h) => h !== m), target)]),
       );
+      // Exactly the movies whose removal lowers the score, each with its recomputed drop.
+      const positive = [...drops].filter(([m, d]) => d > 1e-5 && m !== target).map(([m]) => m);
+      const named = explained[i].map((b) => b.movieId);
+      for (const m of positive) assert.ok(named.includes(m), `target ${target}: ${m} missing`);
       for (const b of explained[i]) {
         assert.ok(
           Math.abs(b.contribution - drops.get(b.movieId)!) < 1e-4,
@@ -64,6 +68,34 @@ Deno.test("explain() contributions equal the score drops recomputed with separat
       if (top) { for (const d of drops.values()) assert.ok(top.contribution >= d - 1e-5); }
       assert.ok(explained[i].every((b) => b.contribution > 0 && b.movieId !== target));
     });
+    assert.ok(explained.some((e) => e.length > 0), "no target was explained at all");
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("explainMany() answers every history as explain() does alone, and keeps at most three movies by default", async () => {
+  const model = await chainModel();
+  try {
+    const requests = [
+      { history: [66, 67, 68, 11, 69, 70], targets: [12, 71, 72] },
+      { history: [], targets: [1] },
+      { history: [35, 36, 37, 95, 96, 5, 6, 7], targets: [8, 38, 97] },
+      { history: [150, 151, 152, 153, 154, 155], targets: [156] },
+    ];
+    const batched = model.explainMany(requests);
+    requests.forEach((r, i) => {
+      const alone = model.explain(r.history, r.targets);
+      assert.equal(batched[i].length, r.targets.length);
+      batched[i].forEach((why, j) => {
+        assert.ok(why.length <= 3);
+        assert.deepEqual(why.map((b) => b.movieId), alone[j].map((b) => b.movieId));
+        why.forEach((b, n) =>
+          assert.ok(Math.abs(b.contribution - alone[j][n].contribution) < 1e-5)
+        );
+      });
+    });
+    assert.deepEqual(batched[1], [[]]);
   } finally {
     model.close();
   }

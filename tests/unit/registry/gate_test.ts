@@ -66,3 +66,54 @@ Deno.test("rollbackTarget() goes back one promotion per rollback instead of flip
   assert.equal(rollbackTarget(history([[1, "gate"], [null, "set"], [2, "set"]])), null);
   assert.equal(rollbackTarget([]), null);
 });
+
+Deno.test("the coverage guard keeps production when a better NDCG@10 loses more coverage than the tolerance, and records its check", () => {
+  const m = (
+    version: number,
+    ndcg: number,
+    coverage?: number,
+  ): { version: number; metrics: Record<string, number> } => ({
+    version,
+    metrics: coverage === undefined
+      ? { val_ndcg10: ndcg }
+      : { val_ndcg10: ndcg, val_coverage10: coverage },
+  });
+  const coverage = { tolerance: 0.02 };
+  const drop = decidePromotion(m(2, 0.06, 0.10), {
+    metric,
+    production: m(1, 0.05, 0.13),
+    coverage,
+  });
+  assert.equal(drop.promoted, false);
+  assert.deepEqual(drop.guard, {
+    metric: "val_coverage10",
+    tolerance: 0.02,
+    candidateValue: 0.10,
+    productionValue: 0.13,
+    passed: false,
+  });
+  assert.match(
+    drop.reason,
+    /beats .* but its val_coverage10 0\.1 drops more than 0\.02 below production's 0\.13/,
+  );
+  const within = decidePromotion(m(2, 0.06, 0.115), {
+    metric,
+    production: m(1, 0.05, 0.13),
+    coverage,
+  });
+  assert.equal(within.promoted, true);
+  assert.equal(within.guard?.passed, true);
+  // Without a guard the same candidate wins and nothing is recorded.
+  const off = decidePromotion(m(2, 0.06, 0.10), { metric, production: m(1, 0.05, 0.13) });
+  assert.deepEqual([off.promoted, off.guard], [true, null]);
+  // A candidate without the figure cannot pass; a production version without it is not compared.
+  assert.equal(
+    decidePromotion(m(2, 0.06), { metric, production: m(1, 0.05, 0.13), coverage }).promoted,
+    false,
+  );
+  const old = decidePromotion(m(2, 0.06, 0.01), { metric, production: m(1, 0.05), coverage });
+  assert.deepEqual([old.promoted, old.guard?.passed], [true, true]);
+  // The guard never rescues a candidate that lost on the gate's metric.
+  const lost = decidePromotion(m(2, 0.04, 0.5), { metric, production: m(1, 0.05, 0.13), coverage });
+  assert.deepEqual([lost.promoted, lost.guard], [false, null]);
+});

@@ -39,8 +39,8 @@ Deno.test("models CLI lists, promotes and rolls back, and fails on bad input wit
   try {
     const list = await runCliProcess(SCRIPT, ["list"], dir);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, /^version\s+aliases\s+val_ndcg10/);
-    assert.match(list.stdout, /\n\s+1\s+production\s+0\.05\s+-\s+run-abc/);
+    assert.match(list.stdout, /^version\s+aliases\s+family\s+val_ndcg10/);
+    assert.match(list.stdout, /\n\s+1\s+production\s+-\s+0\.05\s+-\s+run-abc/);
 
     const promote = await runCliProcess(SCRIPT, ["promote", "2", "--json"], dir);
     assert.equal(promote.code, 0, promote.stderr);

@@ -321,3 +321,44 @@ dbTest(
     );
   },
 );
+
+dbTest(
+  "a registry configured with a coverage guard keeps production when coverage drops too far and records the guard with the decision",
+  async (db) => {
+    const clock = fakeClock();
+    const objects = new MemoryObjectStore();
+    const registry = new SqlModelRegistry(db, {
+      objects,
+      clock: clock.now,
+      coverage: { tolerance: 0.01 },
+    });
+    await registry.registerVersion("reelrank", {
+      artifact: bytes("a"),
+      metrics: { val_ndcg10: 0.05, val_coverage10: 0.2 },
+    });
+    await registry.promote("reelrank", 1);
+    await registry.registerVersion("reelrank", {
+      artifact: bytes("b"),
+      metrics: { val_ndcg10: 0.07, val_coverage10: 0.1 },
+    });
+    const d = await registry.promoteIfBetter("reelrank", 2);
+    assert.equal(d.promoted, false);
+    assert.deepEqual(d.guard, {
+      metric: "val_coverage10",
+      tolerance: 0.01,
+      candidateValue: 0.1,
+      productionValue: 0.2,
+      passed: false,
+    });
+    assert.equal((await registry.getAlias("reelrank", "production"))?.version, 1);
+    const [recorded] = await registry.listDecisions("reelrank");
+    assert.deepEqual(recorded, d);
+    // A call may turn the guard off; the decision then records none.
+    const free = await registry.promoteIfBetter("reelrank", 2, { coverage: null });
+    assert.deepEqual([free.promoted, free.guard], [true, null]);
+    await assert.rejects(
+      registry.promoteIfBetter("reelrank", 2, { coverage: { tolerance: 2 } }),
+      isError("INVALID_PARAMETER", /coverage tolerance must be a number in \[0, 1\], got 2/),
+    );
+  },
+);

@@ -176,3 +176,51 @@ dbTest("reapStaleRuns() marks failed only running runs whose heartbeat is too ol
   assert.equal(await store.heartbeat(dead.id), "failed");
   assert.deepEqual(await store.reapStaleRuns({ now: clock.now(), maxAgeMs: 5 * 60_000 }), []);
 });
+
+dbTest(
+  "a nested run names its parent, searches find a parent's children or only top-level runs, and an unknown parent is NOT_FOUND",
+  async (db) => {
+    const { store, clock } = setup(db);
+    const parent = await store.createRun({ experiment: "families", name: "comparison" });
+    clock.advance(1000);
+    const a = await store.createRun({
+      experiment: "families",
+      name: "ease",
+      parentRunId: parent.id,
+    });
+    clock.advance(1000);
+    const b = await store.createRun({
+      experiment: "families",
+      name: "mlp",
+      parentRunId: parent.id,
+    });
+    clock.advance(1000);
+    const other = await store.createRun({ experiment: "families", name: "alone" });
+    assert.equal(a.parentRunId, parent.id);
+    assert.equal(parent.parentRunId, null);
+    assert.equal((await store.getRun(b.id)).parentRunId, parent.id);
+    const children = await store.searchRuns({
+      filter: { parentRunId: parent.id },
+      orderBy: { field: "start_time", direction: "asc" },
+    });
+    assert.deepEqual(children.items.map((r) => r.name), ["ease", "mlp"]);
+    const top = await store.searchRuns({ filter: { parentRunId: null } });
+    assert.deepEqual(top.items.map((r) => r.id), [other.id, parent.id]);
+    // Pages of children keep their filter.
+    const first = await store.searchRuns({ filter: { parentRunId: parent.id }, limit: 1 });
+    const second = await store.searchRuns({
+      filter: { parentRunId: parent.id },
+      limit: 1,
+      pageToken: first.nextPageToken,
+    });
+    assert.deepEqual(
+      [...first.items, ...second.items].map((r) => r.id).sort(),
+      [a.id, b.id].sort(),
+    );
+    await rejectsWith(
+      store.createRun({ experiment: "families", parentRunId: "nope" }),
+      "NOT_FOUND",
+      /parent run "nope" does not exist/,
+    );
+  },
+);

@@ -32,8 +32,17 @@ function grid(title: string): GridProps {
     answer: {
       strategy: "model",
       modelVersion: 3,
-      items: [{ id: 1, title, year: null, genres: [], overview: TRICKY, posterUrl: null }],
+      items: [{
+        id: 1,
+        title,
+        year: null,
+        genres: [],
+        overview: TRICKY,
+        posterUrl: null,
+        because: [{ id: 2, title: TRICKY }],
+      }],
     },
+    kernelUrl: "/static/kernel-0123456789ab.wasm",
   };
 }
 
@@ -118,6 +127,7 @@ dbTest("no page of the site contains the admin token", async (db) => {
       `/admin/compare?run=${runs.items[0].id}&run=${runs.items[1].id}`,
       "/admin/registry",
       "/admin/data",
+      "/admin/drift",
       "/admin/runs/missing",
       "/movies/0",
     ];

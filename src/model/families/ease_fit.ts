@@ -1,0 +1,153 @@
+/**
+ * EASE's closed-form fit in the kernel (Steck 2019, "Embarrassingly Shallow Autoencoders"):
+ * B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹, zero diagonal, for a binary users × items X.
+ * Two exact routes to the same B:
+ * - dense: G = XᵀX + λI (items × items), P by blocked Cholesky and inverse (n³ flops);
+ * - low rank, when there are fewer users than items: by the Woodbury identity
+ *   (λI + XᵀX)⁻¹ = (I − Xᵀ(λI + XXᵀ)⁻¹X) / λ, so P ∝ I − M with M = ZᵀZ, Z = L⁻¹X and L the
+ *   Cholesky factor of the users × users λI + XXᵀ: u·n² multiply-adds instead of n³/2.
+ * Either way the items × items matrix is the one big allocation; B overwrites it.
+ */
+import type { Kernel } from "../kernel/kernel.ts";
+import { type BinaryCsr, csrToKernel, type KernelCsr, transposeCsr } from "./csr.ts";
+import {
+  allocPanels,
+  cholesky,
+  INIT_ZERO,
+  inverseFromCholesky,
+  panelBytes,
+  type Panels,
+} from "./linalg.ts";
+import { triangularInverse } from "./linalg.ts";
+
+/** How B is computed: see the module comment. */
+export type EasePath = "dense" | "low-rank";
+
+/** The route `auto` takes: low rank when users < items. */
+export function easePath(items: number, users: number): EasePath {
+  return users < items ? "low-rank" : "dense";
+}
+
+/**
+ * Kernel bytes a fit needs beyond the CSR copies: the items × items matrix (which becomes B) plus
+ * the route's working buffers.
+ */
+export function easeFitBytes(items: number, users: number, path = easePath(items, users)): number {
+  const square = 4 * items * items;
+  if (path === "dense") return square + panelBytes(items);
+  return square + 4 * (2 * users * users + items * users) + panelBytes(users);
+}
+
+/** Rows per tile of the kernel's easeWeights. */
+const TILE = 16;
+
+/** Fits EASE for any λ on one X, reusing its buffers: each fit overwrites {@link weights}. */
+export class EaseSolver {
+  /** Byte offset of B (items × items, row-major: row h = what history item h adds to each score). */
+  readonly weights: number;
+  readonly items: number;
+  readonly users: number;
+  readonly path: EasePath;
+  readonly #kernel: Kernel;
+  readonly #x: KernelCsr;
+  readonly #xt: KernelCsr;
+  readonly #scales: number;
+  readonly #panels: Panels;
+  // Low-rank route only: λI + XXᵀ then L⁻¹ (u × u), its transpose, Zᵀ (n × u), ones for the bags.
+  readonly #k: number = 0;
+  readonly #wt: number = 0;
+  readonly #zt: number = 0;
+  readonly #ones: number = 0;
+
+  constructor(kernel: Kernel, x: BinaryCsr, options: { path?: EasePath } = {}) {
+    const n = this.items = x.cols;
+    const u = this.users = x.rows;
+    this.path = options.path ?? easePath(n, u);
+    this.#kernel = kernel;
+    this.#x = csrToKernel(kernel, x);
+    const xt = transposeCsr(x);
+    this.#xt = csrToKernel(kernel, xt);
+    this.weights = kernel.alloc(4 * n * n);
+    this.#scales = kernel.alloc(4 * n);
+    if (this.path === "dense") {
+      this.#panels = allocPanels(kernel, n);
+    } else {
+      this.#panels = allocPanels(kernel, u);
+      this.#k = kernel.alloc(4 * u * u);
+      this.#wt = kernel.alloc(4 * u * u);
+      this.#zt = kernel.alloc(4 * n * u);
+      this.#ones = kernel.alloc(4 * Math.max(1, xt.indices.length));
+      kernel.f32(this.#ones, xt.indices.length).fill(1);
+    }
+  }
+
+  /** Computes B for `lambda` (> 0) into {@link weights}. */
+  fit(lambda: number): void {
+    const k = this.#kernel;
+    const n = this.items;
+    if (this.path === "dense") {
+      this.#gram(this.weights, this.#xt, this.#x, n, lambda);
+      cholesky(k, this.weights, n, this.#panels);
+      inverseFromCholesky(k, this.weights, n, this.#panels);
+      this.#weightsFrom(1, 0);
+      return;
+    }
+    const u = this.users;
+    this.#gram(this.#k, this.#x, this.#xt, u, lambda);
+    cholesky(k, this.#k, u, this.#panels);
+    triangularInverse(k, this.#k, u, this.#panels);
+    k.run("transpose", { out: this.#wt, inp: this.#k, R: u, C: u });
+    // Zᵀ[j] = Σ_{v watched j} L⁻ᵀ[v]: the columns of Z = L⁻¹X, one bag of rows per item.
+    k.split("sparseBagForward", {
+      out: this.#zt,
+      offsets: this.#xt.offsets,
+      indices: this.#xt.indices,
+      values: this.#ones,
+      weight: this.#wt,
+      bias: 0,
+      B: n,
+      OUT: u,
+    });
+    k.split("syrkLower", {
+      c: this.weights,
+      ldc: n,
+      a: this.#zt,
+      sa: u,
+      b: this.#zt,
+      sb: u,
+      K: u,
+      N: n,
+      init: INIT_ZERO,
+    });
+    this.#weightsFrom(-1, 1);
+  }
+
+  // out = the Gram matrix of the `outer` lists' rows (+ shift on the diagonal), split over rows.
+  #gram(out: number, outer: KernelCsr, inner: KernelCsr, N: number, shift: number): void {
+    this.#kernel.split("gramBinary", {
+      out,
+      outerOffsets: outer.offsets,
+      outerIdx: outer.indices,
+      innerOffsets: inner.offsets,
+      innerIdx: inner.indices,
+      N,
+      base: 0,
+      shift,
+      rows: N,
+    }, { chunk: 16 });
+  }
+
+  // B from the lower triangle of A in `weights`, where P ∝ alpha·A + beta·I.
+  #weightsFrom(alpha: number, beta: number): void {
+    const n = this.items;
+    const k = this.#kernel;
+    k.run("easeScales", { scales: this.#scales, a: this.weights, lda: n, n, alpha, beta });
+    k.split("easeWeights", {
+      a: this.weights,
+      lda: n,
+      scales: this.#scales,
+      n,
+      tiles: Math.ceil(n / TILE),
+    }, { chunk: 4 });
+  }
+}

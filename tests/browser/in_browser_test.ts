@@ -1,0 +1,261 @@
+/** In-browser ranking in Chromium: no request carries the history, the same top 10 and explanations as the server, the figures, new versions, damaged downloads, the fallback. */
+import assert from "node:assert/strict";
+import type { Page, Request } from "playwright-core";
+import {
+  type BrowserAnswer,
+  rankedHere,
+  rankInBrowser,
+  readCards,
+  seedHistory,
+} from "../../src/bench/browser.ts";
+import { MODEL_NAME } from "../../src/registry/store.ts";
+import { Prng } from "../../src/random.ts";
+import { withDatabase } from "../helpers/db.ts";
+import { postJson } from "../helpers/serving.ts";
+import {
+  assertClean,
+  browserTest,
+  launchBrowser,
+  screenshot,
+  type SiteServer,
+  startSite,
+  watchPage,
+} from "./support.ts";
+
+type History = { id: number; title: string }[];
+
+// 20 visitor histories over the fixture's six 30-movie chains: runs of a chain with a few strays.
+function histories(n: number): History[] {
+  const rand = new Prng(12);
+  return Array.from({ length: n }, () => {
+    const chain = rand.int(6);
+    const length = 1 + rand.int(20);
+    const start = rand.int(30 - Math.min(length, 29));
+    const ids = Array.from(
+      { length },
+      (_, i) => rand.next() < 0.15 ? 1 + rand.int(180) : 1 + 30 * chain + ((start + i) % 30),
+    );
+    return [...new Set(ids)].map((id) => ({ id, title: `Movie ${id}` }));
+  });
+}
+
+interface ServerItem {
+  id: number;
+  score: number;
+  because: { id: number }[];
+}
+
+async function serverAnswer(
+  site: SiteServer,
+  history: History,
+  genre?: string,
+): Promise<ServerItem[]> {
+  const res = await site.fixture.app.request(
+    "/api/v1/recommendations",
+    postJson({ history: history.map((m) => m.id), k: 10, explain: true, genre }),
+  );
+  return (await res.json()).items;
+}
+
+// Identical, except where the server's scores tie (then either order is right).
+function assertSameRanking(here: BrowserAnswer, server: ServerItem[], what: string): number {
+  assert.equal(here.ids.length, server.length, what);
+  let ties = 0;
+  server.forEach((s, i) => {
+    if (here.ids[i] === s.id) {
+      assert.deepEqual(here.because[i], s.because.map((b) => b.id), `${what}, movie ${s.id}`);
+      return;
+    }
+    const tied = server.some((o, j) => j !== i && o.score === s.score);
+    assert.ok(tied, `${what}: position ${i + 1} is ${here.ids[i]} here, ${s.id} on the server`);
+    ties++;
+  });
+  return ties;
+}
+
+const ALLOWED = [
+  /^\/$/,
+  /^\/static\/[\w.-]+$/,
+  /^\/api\/v1\/models\/production$/,
+  /^\/api\/v1\/models\/\d+\/artifact$/,
+  /^\/api\/v1\/catalog\/[0-9a-f]{64}$/,
+];
+
+// Every request the page made must be a GET without a body to one of the ALLOWED paths, with
+// no query: nothing it sends can carry the visitor's history.
+function assertPrivate(requests: Request[]): void {
+  assert.ok(requests.length > 0);
+  for (const r of requests) {
+    const url = new URL(r.url());
+    const what = `${r.method()} ${r.url()}`;
+    assert.equal(r.method(), "GET", what);
+    assert.equal(r.postData(), null, what);
+    assert.equal(url.search, "", what);
+    assert.ok(ALLOWED.some((re) => re.test(url.pathname)), what);
+  }
+}
+
+const count = (requests: Request[], re: RegExp) =>
+  requests.filter((r) => re.test(new URL(r.url()).pathname)).length;
+
+const cacheKeys = (page: Page) =>
+  page.evaluate(async () =>
+    (await (await caches.open("reelrank-model")).keys()).map((r) => new URL(r.url).pathname).sort()
+  );
+
+interface Visit {
+  site: SiteServer;
+  browser: Awaited<ReturnType<typeof launchBrowser>>;
+  page: Page;
+  problems: ReturnType<typeof watchPage>;
+  /** Every request the page made, in order. */
+  requests: Request[];
+}
+
+// A site, a fresh browser and a watched page. The in-browser behaviour does not depend on the
+// database, so one backend is enough.
+function visitorTest(name: string, fn: (v: Visit) => Promise<void>): void {
+  browserTest(name, () =>
+    withDatabase("pglite", async (db) => {
+      const site = await startSite(db);
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.context.newPage();
+        const requests: Request[] = [];
+        page.on("request", (r) => requests.push(r));
+        await fn({ site, browser, page, problems: watchPage(page, site.url), requests });
+      } finally {
+        await browser.close();
+        await site.close();
+      }
+    }));
+}
+
+visitorTest(
+  "a visitor's movies are ranked in the browser: no request carries them, and the top 10 and explanations match the server's",
+  async ({ site, page, problems, requests }) => {
+    const sets = histories(20);
+    const { answers, figures } = await rankInBrowser(page, site.url, sets);
+    console.log(
+      `in-browser ranking on the test fixture (${site.fixture.serving.catalog().ids().length} ` +
+        `movies, load ${Deno.loadavg()[0].toFixed(2)}): ${JSON.stringify(figures)}`,
+    );
+    let ties = 0;
+    for (const [i, h] of sets.entries()) {
+      ties += assertSameRanking(answers[i], await serverAnswer(site, h), `history ${i}`);
+    }
+    console.log(`parity: 20 histories, ${ties} positions differing only by tied scores`);
+    assert.ok(answers.some((a) => a.because.some((b) => b.length > 0)), "nothing explained");
+    assert.ok(figures.downloads.artifact && figures.downloads.artifact.encodedBytes > 0);
+    // Downloaded once: later loads took the model from Cache Storage.
+    assert.equal(count(requests, /\/artifact$/), 1);
+    assert.equal(count(requests, /^\/api\/v1\/catalog\//), 1);
+
+    // Watched and the genre filter also stay in the page.
+    const last = sets.at(-1)!;
+    const [first] = answers.at(-1)!.ids;
+    await page.click(`.card[data-movie-id="${first}"] button.watch`);
+    await rankedHere(page, last.length + 1);
+    const longer = [...last, { id: first, title: `Movie ${first}` }];
+    assertSameRanking(await readCards(page), await serverAnswer(site, longer), "after Watched");
+    await page.selectOption('select[name="genre"]', "Comedy");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".card-meta")].every((e) => /Comedy/.test(e.textContent!))
+    );
+    await rankedHere(page, longer.length);
+    assertSameRanking(
+      await readCards(page),
+      await serverAnswer(site, longer, "Comedy"),
+      "Comedy only",
+    );
+    const because = await page.locator(".card .because a").first();
+    assert.match(await because.getAttribute("href") ?? "", /^\/movies\/\d+$/);
+    assert.match(await page.textContent(".card .because") ?? "", /^Because you watched /);
+    await screenshot(page, "home-visitor-in-browser");
+
+    assertPrivate(requests);
+    assertClean(problems, "in-browser ranking");
+  },
+);
+
+visitorTest(
+  "the page downloads a new production version in the background, refuses damaged copies, and ranks on the server when chosen or when the browser cannot",
+  async ({ site, browser, page, problems, requests }) => {
+    const history = histories(1)[0];
+    await seedHistory(page, history);
+    await page.goto(`${site.url}/`);
+    await rankedHere(page, history.length);
+    assert.match(await page.textContent(".recs-title") ?? "", /by model version 2$/);
+
+    // A new production version: noticed when the page looks again, fetched, swapped in.
+    await site.fixture.ctx.registry.promote(MODEL_NAME, 1);
+    await site.fixture.serving.watcher.check();
+    await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await page.waitForFunction(() =>
+      /by model version 1$/.test(document.querySelector(".recs-title")?.textContent ?? "")
+    );
+    assert.match(await page.textContent(".status") ?? "", /Model version 1 was downloaded/);
+    assertSameRanking(await readCards(page), await serverAnswer(site, history), "version 1");
+    assert.deepEqual(await cacheKeys(page), [
+      "/api/v1/catalog/" + (await (await site.fixture.app.request(
+        "/api/v1/models/production",
+      )).json()).catalog.sha256,
+      "/api/v1/models/1/artifact",
+      "/api/v1/models/production",
+    ]);
+    assertPrivate(requests);
+
+    // A damaged stored copy is dropped and downloaded again.
+    const before = count(requests, /\/artifact$/);
+    await page.evaluate(async () => {
+      const cache = await caches.open("reelrank-model");
+      await cache.put("/api/v1/models/1/artifact", new Response("not a model"));
+    });
+    await page.reload();
+    await rankedHere(page, history.length);
+    assert.equal(count(requests, /\/artifact$/), before + 1);
+
+    // A damaged download is never used, and nothing is sent to the server instead.
+    await page.evaluate(() => caches.delete("reelrank-model"));
+    await page.route("**/api/v1/models/*/artifact", (r) => r.fulfill({ body: "tampered" }));
+    await page.reload();
+    await page.waitForFunction(() =>
+      /arrived damaged/.test(document.querySelector(".status")?.textContent ?? "")
+    );
+    assert.match(await page.textContent(".recs-title") ?? "", /^Popular movies/);
+    assertPrivate(requests);
+    await page.unroute("**/api/v1/models/*/artifact");
+
+    // Choosing the server: the history is sent, and the choice is kept.
+    await page.uncheck('input[name="in-browser"]');
+    const server = `Recommended from your ${history.length} watched movies by model version 1`;
+    await page.waitForFunction(
+      (t) => document.querySelector(".recs-title")?.textContent === t,
+      server,
+    );
+    assert.ok(
+      requests.some((r) => r.method() === "POST" && r.url().endsWith("/api/v1/recommendations")),
+    );
+    await page.reload();
+    await page.waitForFunction(
+      (t) => document.querySelector(".recs-title")?.textContent === t,
+      server,
+    );
+    assert.equal(await page.isChecked('input[name="in-browser"]'), false);
+    assertClean(problems, "updates and the server choice", [/\/artifact/]);
+
+    // A browser without WebAssembly SIMD ranks on the server, and says why.
+    const plain = await browser.context.newPage();
+    await plain.addInitScript(() => {
+      WebAssembly.validate = () => false;
+      localStorage.removeItem("reelrank.visitor.ranking");
+    });
+    await plain.goto(`${site.url}/`);
+    await plain.waitForFunction(
+      (t) => document.querySelector(".recs-title")?.textContent === t,
+      server,
+    );
+    assert.equal(await plain.isDisabled('input[name="in-browser"]'), true);
+    assert.match(await plain.textContent(".scoring .note") ?? "", /no WebAssembly SIMD/);
+  },
+);

@@ -1,0 +1,155 @@
+/**
+ * A reelrank server with something to show: the sequences data ingested from MovieLens files
+ * (with two bad rows), snapshotted, two versions trained, a third that fails its load, batches of
+ * recommendations, shifted events and a drift check, all recorded on the context's one registry;
+ * then served on a loopback port with traffic kept flowing until `close()`.
+ */
+import { startServer } from "../../src/api/server.ts";
+import { type Config, loadConfig, type LogLevel } from "../../src/config.ts";
+import { type Context, createContext } from "../../src/context.ts";
+import { ingestMovieLens } from "../../src/data/ingest_movielens.ts";
+import type { Database } from "../../src/db/types.ts";
+import { configureLogging } from "../../src/log.ts";
+import { trainAndRegister } from "../../src/model/mod.ts";
+import { checkDrift } from "../../src/observability/drift/check.ts";
+import { MODEL_NAME } from "../../src/registry/store.ts";
+import { writeBatchRecommendations } from "../../src/serving/batch.ts";
+import { openLocalScorer } from "../../src/serving/local_scorer.ts";
+import { createSnapshot } from "../../src/snapshot/create.ts";
+import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
+import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
+import { MemoryObjectStore } from "../unit/tracking/support.ts";
+import { ADMIN_TOKEN } from "./serving.ts";
+
+/** A MovieLens folder of the sequences data: 180 movies, 60 users, a bad rating and an unknown movie. */
+async function movieLensFolder(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "reelrank-observed-" });
+  const movies = ["movieId,title,genres"];
+  for (let id = 1; id <= 180; id++) {
+    movies.push(`${id},Movie ${id} (${1990 + id % 30}),${id % 3 === 0 ? "Comedy" : "Drama"}`);
+  }
+  const data = sequenceInteractions({ users: 60 });
+  const ratings = ["userId,movieId,rating,timestamp"];
+  for (let i = 0; i < data.users.length; i++) {
+    ratings.push(`${data.users[i]},${data.items[i]},4.0,${data.timestamps[i]}`);
+  }
+  ratings.push("1,2,eleven,1000", "2,999999,4.0,1000");
+  await Deno.writeTextFile(`${dir}/movies.csv`, movies.join("\n") + "\n");
+  await Deno.writeTextFile(`${dir}/ratings.csv`, ratings.join("\n") + "\n");
+  return dir;
+}
+
+/** What the test talks to. */
+export interface ObservedServer {
+  ctx: Context;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Prepares the data and models on `db`, serves them, and starts the traffic. `logLevel` (default
+ * warn) and `config` let the log tests watch everything with secrets configured.
+ */
+export async function observedServer(
+  db: Database,
+  options: { logLevel?: LogLevel; config?: Config } = {},
+): Promise<ObservedServer> {
+  configureLogging({ level: options.logLevel ?? "warn" });
+  const ctx = createContext({
+    config: options.config ?? loadConfig({}),
+    db,
+    objects: new MemoryObjectStore(),
+  });
+  const folder = await movieLensFolder();
+  const report = await ingestMovieLens(db, { path: folder, metrics: ctx.metrics });
+  await Deno.remove(folder, { recursive: true });
+  const snap = await createSnapshot(db, ctx.objects, {
+    ingestRunId: report.runId,
+    metrics: ctx.metrics,
+  });
+  for (const seed of [3, 4]) {
+    await trainAndRegister(ctx, {
+      params: { ...SMALL_PARAMS, epochs: 2, seed },
+      snapshotId: snap.id,
+    });
+  }
+  await ctx.releaseKernel();
+  await ctx.registry.promote(MODEL_NAME, 1);
+  const server = await startServer(ctx, {
+    port: 0,
+    host: "127.0.0.1",
+    adminToken: ADMIN_TOKEN,
+    openScorer: openLocalScorer,
+    pollMs: 0,
+    metrics: ctx.metrics,
+  });
+  const { serving } = server;
+  const publish = async () => {
+    await writeBatchRecommendations(db, serving.holder.current!, {
+      histories: serving.histories,
+      k: 10,
+      now: ctx.clock(),
+    });
+  };
+  await publish();
+  await ctx.registry.promote(MODEL_NAME, 2);
+  await serving.watcher.check();
+  await publish();
+  // A version whose artifact is not a checkpoint: the server keeps version 2 and counts a failure.
+  const broken = await ctx.registry.registerVersion(MODEL_NAME, {
+    artifact: new TextEncoder().encode("not a checkpoint"),
+  });
+  await ctx.registry.promote(MODEL_NAME, broken.version);
+  await serving.watcher.check();
+  // New users who only watch comedies, after everything the models were trained on.
+  for (let u = 0; u < 100; u++) {
+    for (let j = 0; j < 3; j++) {
+      await fetchOk(`${server.url}/api/v1/events`, {
+        eventId: `drift-${u}-${j}`,
+        userId: 5000 + u,
+        movieId: 3 * (1 + ((u + j * 7) % 60)),
+        type: "watch",
+        timestamp: 2_000_000 + u * 10 + j,
+      });
+    }
+  }
+  await checkDrift(ctx, { threshold: ctx.config.drift.threshold, retrain: false, minSample: 200 });
+
+  let stop = false;
+  const traffic = (async () => {
+    for (let i = 0; !stop; i++) {
+      await Promise.all([
+        fetchOk(`${server.url}/api/v1/users/${1 + (i % 5)}/recommendations?k=10`),
+        fetchOk(`${server.url}/api/v1/users/424242/recommendations`),
+        fetchOk(`${server.url}/api/v1/recommendations`, { history: [1, 2, 3 + (i % 50)], k: 5 }),
+        fetch(`${server.url}/api/v1/users/1/recommendations?k=500`).then((r) => r.body?.cancel()),
+        fetch(`${server.url}/no/such/page`).then((r) => r.body?.cancel()),
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    ctx,
+    url: server.url,
+    async close() {
+      stop = true;
+      await traffic;
+      await server.shutdown();
+      await ctx.releaseKernel();
+    },
+  };
+}
+
+/** GETs (or POSTs `body` as JSON to) `url`; throws unless the answer is 2xx. */
+async function fetchOk(url: string, body?: unknown): Promise<void> {
+  const res = await fetch(
+    url,
+    body === undefined ? undefined : {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+}

@@ -1,0 +1,70 @@
+/**
+ * The grid's handle on in-browser ranking: the ranker chunk loaded on first use and kept, and,
+ * while the page ranks here, a check for a new production version every minute and whenever the
+ * page becomes visible again (downloaded and swapped in the background).
+ */
+import { useEffect, useRef } from "preact/hooks";
+import type { BrowserRanker } from "./browser_ranker.ts";
+import { FIRST_MARK, RANK_MEASURE } from "./timing.ts";
+
+/** How often a page ranking here asks whether the server has a new model. */
+const VERSION_CHECK_MS = 60_000;
+
+/** What the page hears about background updates. */
+export interface UpdateEvents {
+  /** A new version (or catalogue) ranks here now. */
+  onUpdated: (version: number) => void;
+  onError: (message: string) => void;
+}
+
+/** Returns `rank(history, options)`: ranks in this browser, loading the model on the first call. */
+export function useBrowserRanker(
+  kernelUrl: string | null,
+  options: { active: boolean } & UpdateEvents,
+) {
+  const ranker = useRef<Promise<BrowserRanker> | null>(null);
+  const events = useRef<UpdateEvents>(options);
+  events.current = options;
+
+  function open(): Promise<BrowserRanker> {
+    if (!kernelUrl) return Promise.reject(new Error("this site has no kernel build"));
+    return ranker.current ??= import("./browser_ranker.ts")
+      .then((m) => m.BrowserRanker.open(kernelUrl))
+      .catch((err) => {
+        ranker.current = null;
+        throw err;
+      });
+  }
+
+  useEffect(() => {
+    if (!options.active) return;
+    const check = async () => {
+      if (!ranker.current || document.visibilityState !== "visible") return;
+      try {
+        const r = await ranker.current;
+        if (await r.update()) events.current.onUpdated(r.version);
+      } catch (err) {
+        events.current.onError((err as Error).message);
+      }
+    };
+    const timer = setInterval(check, VERSION_CHECK_MS);
+    document.addEventListener("visibilitychange", check);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", check);
+    };
+  }, [options.active]);
+
+  return async (history: readonly number[], o: { k: number; genre?: string }) => {
+    const r = await open();
+    const started = performance.now();
+    const answer = r.rank(history, o);
+    performance.measure(RANK_MEASURE, { start: started });
+    return answer;
+  };
+}
+
+/** Marks the first in-browser answer on screen (call after it rendered). */
+export function markFirstBrowserAnswer(): void {
+  if (!performance.getEntriesByName(FIRST_MARK).length) performance.mark(FIRST_MARK);
+}
