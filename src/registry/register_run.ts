@@ -24,6 +24,8 @@ export async function registerRun(
     runId: options.runId,
     snapshotId: options.snapshotId ?? run.snapshotId ?? undefined,
     metrics,
+    // A family comparison's child runs say their family; a training run trains the MLP.
+    family: run.tags.family ?? "mlp",
   });
   await ctx.tracking.setTags(options.runId, { model_version: String(version.version) });
   return version;

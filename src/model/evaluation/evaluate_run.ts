@@ -1,8 +1,8 @@
-/** The evaluate step: a run's checkpoint, loaded by key and verified, and popularity, ranked with one protocol; metrics logged to the run. */
+/** The evaluate step: a run's checkpoint (any family), loaded by key and verified, and popularity, ranked with one protocol; metrics logged to the run. */
 import type { Context } from "../../context.ts";
 import type { Split } from "../../features/split.ts";
 import { type ObjectRef, readVerified } from "../../storage/verified.ts";
-import { Recommender } from "../recommender.ts";
+import { openModel } from "../families/open.ts";
 import { popularityScorer } from "./baselines.ts";
 import { modelScorer } from "./evaluate_model.ts";
 import { evaluateBoth, type PhaseReport } from "./ranking_metrics.ts";
@@ -47,7 +47,7 @@ export async function evaluateCheckpoint(
     options.checkpoint,
     `checkpoint "${options.checkpoint.key}" of run "${options.runId}"`,
   );
-  const recommender = await Recommender.open(bytes, { threads: ctx.config.threads });
+  const recommender = await openModel(bytes, { threads: ctx.config.threads });
   let model: Evaluation;
   try {
     model = await evaluateBoth(split, modelScorer(recommender, split.universe));
