@@ -3,13 +3,15 @@ import { createSchedulerApp } from "../api/scheduler_app.ts";
 import type { Config } from "../config.ts";
 import { openContext } from "../context.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
-import { registerSchedules } from "../../pipelines/schedules.ts";
+import { contextDriftCheck, registerSchedules } from "../../pipelines/schedules.ts";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 
 const HELP = `
 deno task scheduler — the controltower role: runs the pipeline's schedules with Deno.cron and
 executes the runs they start (the recommend DAG on REELRANK_DAG_CRON, default "0 3 * * *", UTC).
 A tick while a run is active anywhere is skipped: the database admits one active run per DAG.
+Drift is checked every hour at half past; with REELRANK_DRIFT_RETRAIN=true, data drift above
+REELRANK_DRIFT_THRESHOLD starts a run (trigger drift).
 
 It also answers GET /health and GET /metrics (runs, task attempts and durations, last success)
 for Prometheus.
@@ -33,7 +35,11 @@ async function main(argv: string[], config: Config): Promise<void> {
   try {
     const engine = await startPipelineEngine(ctx);
     const schedules = new AbortController();
-    registerSchedules(engine, { schedule: config.dagCron, signal: schedules.signal });
+    registerSchedules(engine, {
+      schedule: config.dagCron,
+      signal: schedules.signal,
+      driftCheck: contextDriftCheck(ctx),
+    });
     const server = Deno.serve(
       { port, hostname: values.host ?? config.host, onListen: () => {} },
       createSchedulerApp({ metrics: ctx.metrics }).fetch,

@@ -13,7 +13,7 @@ import type { PipelineEngine } from "../pipeline/engine.ts";
 import { MODEL_NAME, PRODUCTION } from "../registry/store.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
 import { RECOMMEND_DAG } from "../../pipelines/recommend_dag.ts";
-import { registerSchedules } from "../../pipelines/schedules.ts";
+import { contextDriftCheck, registerSchedules } from "../../pipelines/schedules.ts";
 import { parseFlags, runCli, UsageError } from "./args.ts";
 import { formatRunSummary, progressPrinter } from "./pipeline_progress.ts";
 import { serveUntilSignal } from "./serving.ts";
@@ -28,7 +28,8 @@ deno task start — run reelrank's whole loop on this machine:
      it beats production on validation NDCG@10), publish batch recommendations for every user
   2. serve the site and the REST API on PORT (default 8000) until Ctrl-C: /, /docs, /api/v1,
      /metrics; the pipeline also runs on its schedule (REELRANK_DAG_CRON, default daily at 03:00
-     UTC) in this process, and \`deno task pipeline run\` starts a run here through the API
+     UTC) in this process, drift is checked hourly, and \`deno task pipeline run\` starts a run
+     here through the API
 
   --retrain   run the pipeline on the stored data even though a production model exists
 
@@ -95,7 +96,11 @@ async function main(argv: string[], config: Config): Promise<void> {
     // The training kernel's arena is not needed to serve: the server opens its own per version.
     await ctx.releaseKernel();
     const schedules = new AbortController();
-    registerSchedules(engine, { schedule: config.dagCron, signal: schedules.signal });
+    registerSchedules(engine, {
+      schedule: config.dagCron,
+      signal: schedules.signal,
+      driftCheck: contextDriftCheck(ctx),
+    });
     console.log(`pipeline: the recommend DAG runs on "${config.dagCron}" (UTC) in this process`);
     try {
       await serveUntilSignal(ctx, { port: config.port, host: config.host, engine });

@@ -6,7 +6,7 @@ import { invalid, ReelrankError } from "../../../src/errors.ts";
 import { configureLogging } from "../../../src/log.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import type { TriggerOptions } from "../../../src/pipeline/service.ts";
-import { type Cron, registerSchedules } from "../../../pipelines/schedules.ts";
+import { type Cron, DRIFT_CRON, registerSchedules } from "../../../pipelines/schedules.ts";
 
 function fakeCron() {
   const registered: {
@@ -63,6 +63,45 @@ Deno.test("a tick while a run is active is skipped with a warning, and a failed 
   } finally {
     configureLogging({ level: "warn", write: (l) => console.error(l) });
   }
+});
+
+Deno.test("the hourly drift check gets a trigger that starts a recommend run marked drift", async () => {
+  const { cron, registered } = fakeCron();
+  const started: TriggerOptions[] = [];
+  let checks = 0;
+  registerSchedules({ trigger: (o) => (started.push(o), Promise.resolve("recommend-d")) }, {
+    schedule: "0 3 * * *",
+    cron,
+    driftCheck: async (trigger) => {
+      checks++;
+      assert.deepEqual(
+        await trigger({
+          reportId: 7,
+          reason: "genre PSI 0.4",
+          logicalDate: new Date("2026-03-01T04:30:00Z"),
+        }),
+        { runId: "recommend-d" },
+      );
+    },
+  });
+  assert.deepEqual(registered.map((r) => [r.name, r.schedule]), [
+    ["reelrank recommend", "0 3 * * *"],
+    ["reelrank drift", DRIFT_CRON],
+  ]);
+  await registered[1].tick();
+  assert.equal(checks, 1);
+  assert.deepEqual(started, [{
+    dag: "recommend",
+    trigger: "drift",
+    logicalDate: new Date("2026-03-01T04:30:00Z"),
+  }]);
+  // Without a drift check only the DAG's schedule is registered.
+  const bare = fakeCron();
+  registerSchedules({ trigger: () => Promise.resolve("x") }, {
+    schedule: "0 3 * * *",
+    cron: bare.cron,
+  });
+  assert.equal(bare.registered.length, 1);
 });
 
 Deno.test("the scheduler answers /health and /metrics with the pipeline's series", async () => {
