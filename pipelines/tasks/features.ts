@@ -12,7 +12,7 @@ import { type FeaturesResult, resultOf, type SnapshotResult } from "./results.ts
 
 /** The split of a features object (verified by sha256), as training and evaluation see it. */
 export async function readFeatures(objects: ObjectStore, ref: ObjectRef): Promise<Split> {
-  const bytes = await readVerified(objects, ref, `features "${ref.key}"`);
+  const bytes = await readVerified(objects, ref, { what: `features "${ref.key}"` });
   return checkedSplit(splitInteractions(decodeInteractions(bytes)));
 }
 

@@ -16,7 +16,11 @@ export async function verifyArtifact(
   return await readVerified(
     objects,
     { key: version.artifactKey, sha256: version.sha256, size: version.size },
-    `artifact "${version.artifactKey}" of model "${version.model}" version ${version.version}`,
+    {
+      what:
+        `artifact "${version.artifactKey}" of model "${version.model}" version ${version.version}`,
+      refusal: "refusing to load it",
+    },
   );
 }
 

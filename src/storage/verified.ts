@@ -13,18 +13,20 @@ export interface ObjectRef {
 
 /**
  * Reads `ref.key` and checks it against the recorded size and sha256. Throws CORRUPT naming
- * `what`, both sizes and both digests when the bytes changed.
+ * `what`, both sizes and both digests (and what the caller does about it) when the bytes changed.
  */
 export async function readVerified(
   objects: ObjectStore,
   ref: ObjectRef,
-  what: string,
+  options: { what: string; refusal?: string },
 ): Promise<Uint8Array> {
   const bytes = await objects.get(ref.key);
   const sha = await sha256Hex(bytes);
   if (bytes.length !== ref.size || sha !== ref.sha256) {
     throw corrupt(
-      `${what} is altered: expected ${ref.size} bytes with sha256 ${ref.sha256}, got ${bytes.length} bytes with sha256 ${sha}`,
+      `${options.what} is altered: expected ${ref.size} bytes with sha256 ${ref.sha256}, got ${bytes.length} bytes with sha256 ${sha}${
+        options.refusal ? `; ${options.refusal}` : ""
+      }`,
     );
   }
   return bytes;

@@ -247,11 +247,9 @@ export class SqlTrackingStore implements TrackingStore {
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
     const artifact = (await this.listArtifacts(runId)).find((a) => a.path === path);
     if (!artifact) throw notFound(`run "${runId}" has no artifact "${path}"`);
-    return await readVerified(
-      this.#objects,
-      artifact,
-      `artifact "${artifact.key}" of run "${runId}"`,
-    );
+    return await readVerified(this.#objects, artifact, {
+      what: `artifact "${artifact.key}" of run "${runId}"`,
+    });
   }
 
   async searchRuns(opts: SearchRunsOptions = {}): Promise<Page<Run>> {

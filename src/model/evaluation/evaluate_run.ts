@@ -42,11 +42,9 @@ export async function evaluateCheckpoint(
   split: Split,
   options: { runId: string; checkpoint: ObjectRef },
 ): Promise<EvaluateStepResult> {
-  const bytes = await readVerified(
-    ctx.objects,
-    options.checkpoint,
-    `checkpoint "${options.checkpoint.key}" of run "${options.runId}"`,
-  );
+  const bytes = await readVerified(ctx.objects, options.checkpoint, {
+    what: `checkpoint "${options.checkpoint.key}" of run "${options.runId}"`,
+  });
   const recommender = await openModel(bytes, { threads: ctx.config.threads });
   let model: Evaluation;
   try {

@@ -11,7 +11,8 @@ import { type Split, splitInteractions } from "../../features/split.ts";
 import { promoteVersion, registerRun } from "../../registry/register_run.ts";
 import type { PromotionDecision } from "../../registry/store.ts";
 import type { ObjectRef } from "../../storage/verified.ts";
-import { withRun } from "../../tracking/run.ts";
+import { type ActiveRun, withRun, type WithRunOptions } from "../../tracking/run.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import type { Evaluation } from "../evaluation/evaluate_run.ts";
 import { evaluateCheckpoint } from "../evaluation/evaluate_run.ts";
 import { loggedParams, resolveParams, type TrainParams } from "./hyperparams.ts";
@@ -87,84 +88,103 @@ export async function trainTracked(
 ): Promise<TrainStepResult> {
   const p = resolveParams(options.params);
   const kernel = await ctx.kernel();
+  return await withRun(
+    ctx.tracking,
+    (run) => trainInRun(run, { kernel, split, p, options }),
+    runOptions(options),
+  );
+}
+
+/**
+ * Trains, evaluates, registers and gates one model version: every step in a row, inside one
+ * tracked run that ends finished only when the gate has decided (failed, or left running by a
+ * killed process, when any step does not complete).
+ */
+export async function trainAndRegister(
+  ctx: Context,
+  options: Omit<TrainStepOptions, "runId" | "tags"> = {},
+): Promise<TrainRunResult> {
+  const p = resolveParams(options.params);
+  const split = await loadSplit(ctx);
+  const kernel = await ctx.kernel();
   return await withRun(ctx.tracking, async (run) => {
-    await run.logParams({
-      ...loggedParams(p),
-      users: split.users.length,
-      items: split.universe.size,
-    });
-    const trained = await trainRecommender(kernel, split, {
-      params: p,
-      signal: options.signal,
-      onStep: options.onStep,
-      onEpoch: async (e) => {
-        options.onEpoch?.(e);
-        // One metric history per ensemble member, stepped by epoch.
-        const m = `member${e.member}_`;
-        const values = {
-          [`${m}train_loss`]: e.loss,
-          [`${m}val_ndcg10`]: e.valNdcg10,
-          [`${m}val_hr10`]: e.valHr10,
-          [`${m}epoch_seconds`]: e.seconds,
-        };
-        await run.logMetrics(values, e.epoch);
-        await run.heartbeat();
-      },
-    });
-    const bytes = await trained.model.save(
-      { runId: run.id, snapshotId: options.snapshotId ?? null },
-      { tables: p.tables },
-    );
-    await run.logMetrics({
-      ...Object.fromEntries(trained.bestEpochs.map((b, i) => [`member${i + 1}_best_epoch`, b])),
-      train_seconds: trained.seconds,
-      checkpoint_bytes: bytes.length,
-      served_flop_per_history: trained.model.flopPerHistory(),
-    });
-    const artifact = await run.logArtifact(CHECKPOINT_PATH, bytes);
-    return {
+    const { checkpoint, ...trained } = await trainInRun(run, { kernel, split, p, options });
+    const evaluated = await evaluateCheckpoint(ctx, split, { runId: run.id, checkpoint });
+    const version = await registerRun(ctx, {
       runId: run.id,
-      checkpoint: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
-      params: p,
-      epochs: trained.epochs,
-      bestEpochs: trained.bestEpochs,
-      trainSeconds: trained.seconds,
-      users: split.users.length,
-      items: split.universe.size,
+      checkpoint,
+      snapshotId: options.snapshotId,
+    });
+    const decision = await promoteVersion(ctx, version.version);
+    return {
+      ...trained,
+      version: version.version,
+      decision,
+      model: evaluated.model,
+      popularity: evaluated.popularity,
     };
-  }, {
+  }, runOptions(options));
+}
+
+function runOptions(options: TrainStepOptions): WithRunOptions {
+  return {
     experiment: "reelrank-train",
     id: options.runId,
     codeVersion: options.codeVersion,
     snapshotId: options.snapshotId,
     tags: options.tags,
     exitOnSignal: options.exitOnSignal,
-  });
+  };
 }
 
-/** Trains, evaluates, registers and gates one model version: every step in a row. */
-export async function trainAndRegister(
-  ctx: Context,
-  options: Omit<TrainStepOptions, "runId" | "tags"> = {},
-): Promise<TrainRunResult> {
-  const split = await loadSplit(ctx);
-  const trained = await trainTracked(ctx, split, options);
-  const evaluated = await evaluateCheckpoint(ctx, split, {
-    runId: trained.runId,
-    checkpoint: trained.checkpoint,
+// Logs the params and every member's epochs to `run`, trains, and stores the checkpoint.
+async function trainInRun(
+  run: ActiveRun,
+  job: { kernel: Kernel; split: Split; p: TrainParams; options: TrainStepOptions },
+): Promise<TrainStepResult> {
+  const { kernel, split, p, options } = job;
+  await run.logParams({
+    ...loggedParams(p),
+    users: split.users.length,
+    items: split.universe.size,
   });
-  const version = await registerRun(ctx, {
-    runId: trained.runId,
-    checkpoint: trained.checkpoint,
-    snapshotId: options.snapshotId,
+  const trained = await trainRecommender(kernel, split, {
+    params: p,
+    signal: options.signal,
+    onStep: options.onStep,
+    onEpoch: async (e) => {
+      options.onEpoch?.(e);
+      // One metric history per ensemble member, stepped by epoch.
+      const m = `member${e.member}_`;
+      const values = {
+        [`${m}train_loss`]: e.loss,
+        [`${m}val_ndcg10`]: e.valNdcg10,
+        [`${m}val_hr10`]: e.valHr10,
+        [`${m}epoch_seconds`]: e.seconds,
+      };
+      await run.logMetrics(values, e.epoch);
+      await run.heartbeat();
+    },
   });
-  const decision = await promoteVersion(ctx, version.version);
-  const { checkpoint: _, ...run } = trained;
+  const bytes = await trained.model.save(
+    { runId: run.id, snapshotId: options.snapshotId ?? null },
+    { tables: p.tables },
+  );
+  await run.logMetrics({
+    ...Object.fromEntries(trained.bestEpochs.map((b, i) => [`member${i + 1}_best_epoch`, b])),
+    train_seconds: trained.seconds,
+    checkpoint_bytes: bytes.length,
+    served_flop_per_history: trained.model.flopPerHistory(),
+  });
+  const artifact = await run.logArtifact(CHECKPOINT_PATH, bytes);
   return {
-    ...run,
-    version: version.version,
-    decision,
-    model: evaluated.model,
-    popularity: evaluated.popularity,
+    runId: run.id,
+    checkpoint: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
+    params: p,
+    epochs: trained.epochs,
+    bestEpochs: trained.bestEpochs,
+    trainSeconds: trained.seconds,
+    users: split.users.length,
+    items: split.universe.size,
   };
 }
