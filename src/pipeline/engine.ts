@@ -203,6 +203,13 @@ export class PipelineEngine<D> implements PipelineService {
     return run;
   }
 
+  /** Resolves once no run is executing in this process (tests: nothing writes behind their back). */
+  async idle(): Promise<void> {
+    while (this.#active.size) {
+      await Promise.allSettled([...this.#active.values()].map((r) => r.done));
+    }
+  }
+
   /** Stops every run executing in this process (they end failed, saying why) and waits for them. */
   async close(reason = "the process is stopping"): Promise<void> {
     const runs = [...this.#active.values()];

@@ -1,7 +1,7 @@
 /** The pipeline pages in Chromium: the runs × tasks grid, a run's DAG, Gantt chart and logs, triggering and re-running with the token. */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { recommendDag } from "../../pipelines/recommend_dag.ts";
+import { DAGS, recommendDag } from "../../pipelines/recommend_dag.ts";
 import { smallRunParams } from "../fixtures/sequences/params.ts";
 import { backends, withDatabase } from "../helpers/db.ts";
 import { ADMIN_TOKEN } from "../helpers/serving.ts";
@@ -45,7 +45,7 @@ for (const backend of backends()) {
     `the pipeline pages show runs, the DAG, durations and logs, and start runs with the token [${backend}]`,
     () =>
       withDatabase(backend, async (db) => {
-        const site = await startSite(db, { engine: { clock: () => new Date() } });
+        const site = await startSite(db, { engine: { dags: DAGS, clock: () => new Date() } });
         const browser = await launchBrowser();
         try {
           const runs = await seedRuns(site);

@@ -10,6 +10,7 @@ import { openLocalScorer } from "../../src/serving/local_scorer.ts";
 import { type Serving, startServing } from "../../src/serving/serving.ts";
 import type { PipelineEngine } from "../../src/pipeline/engine.ts";
 import { type EngineOverrides, startPipelineEngine } from "../../pipelines/engine.ts";
+import { fakeTimers, standInDag } from "./pipeline.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
 import { MemoryObjectStore } from "../unit/tracking/support.ts";
@@ -55,7 +56,7 @@ export interface Fixture {
   serving: Serving;
   app: ReturnType<typeof createApp>;
   clock: ReturnType<typeof fakeClock>;
-  /** The pipeline engine behind /api/v1/pipeline (the real DAGs unless `engine.dags` is given). */
+  /** The pipeline engine behind /api/v1/pipeline (a stand-in DAG unless `engine.dags` is given). */
   engine: PipelineEngine<Context>;
   close(): Promise<void>;
 }
@@ -92,7 +93,14 @@ export async function servingFixture(
     openScorer: openLocalScorer,
     pollMs: 0,
   });
-  const engine = await startPipelineEngine(ctx, { metrics, ...options.engine });
+  const engine = await startPipelineEngine(ctx, {
+    metrics,
+    // A quick stand-in unless a test asks for the real DAGs: a run started through the API must
+    // not ingest the bundled data set behind a test's back.
+    dags: [standInDag(() => Promise.resolve({ done: true }))],
+    timers: fakeTimers().timers,
+    ...options.engine,
+  });
   const app = createApp({
     db,
     registry: ctx.registry,
