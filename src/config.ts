@@ -28,6 +28,10 @@ export interface Config {
   /** `PORT` the API listens on (default 8000) and `HOST` (default 127.0.0.1). */
   port: number;
   host: string;
+  /** `SCHEDULER_PORT`: where `deno task scheduler` answers /health and /metrics (default 8001). */
+  schedulerPort: number;
+  /** `REELRANK_DAG_CRON`: when the `recommend` DAG runs (5-field cron, UTC; default daily 03:00). */
+  dagCron: string;
   /** `REELRANK_ADMIN_TOKEN`: the bearer token of admin routes; unset → generated into `dataDir`. */
   adminToken?: string;
   /** Who may call the API from other sites, and how often the admin routes answer. */
@@ -101,6 +105,20 @@ function positiveNumber(env: Env, name: string, fallback: number, integer = fals
     );
   }
   return n;
+}
+
+// Minute, hour, day of month, month, day of week: numbers, *, ranges, lists and steps.
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+function cronExpression(env: Env): string {
+  const raw = (env.REELRANK_DAG_CRON || "0 3 * * *").trim();
+  const fields = raw.split(/\s+/);
+  if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
+    throw invalid(
+      `REELRANK_DAG_CRON must be a 5-field cron expression (minute hour day-of-month month day-of-week, UTC) such as "0 3 * * *", got "${raw}"`,
+    );
+  }
+  return fields.join(" ");
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
@@ -200,6 +218,8 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     },
     port: positiveNumber(env, "PORT", 8000, true),
     host: env.HOST || "127.0.0.1",
+    schedulerPort: positiveNumber(env, "SCHEDULER_PORT", 8001, true),
+    dagCron: cronExpression(env),
     adminToken,
     http: {
       corsOrigins: origins(env, "REELRANK_CORS_ORIGINS", { any: true }),

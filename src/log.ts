@@ -42,7 +42,8 @@ export function scrub(text: string): string {
   return out;
 }
 
-function clean(fields: Record<string, unknown>): Record<string, unknown> {
+/** Fields as they are written: values of secret-named keys hidden, errors reduced to name and message. */
+export function cleanFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEY.test(k)) out[k] = "***";
@@ -61,8 +62,8 @@ export function getLogger(module: string, base: Record<string, unknown> = {}): L
       time: new Date().toISOString(),
       module,
       msg,
-      ...clean(base),
-      ...(fields ? clean(fields) : {}),
+      ...cleanFields(base),
+      ...(fields ? cleanFields(fields) : {}),
     });
     sink.write(scrub(line));
   };

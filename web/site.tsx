@@ -12,6 +12,8 @@ import { driftRoutes } from "./routes/drift.tsx";
 import { homeRoutes } from "./routes/home.tsx";
 import { movieRoutes } from "./routes/movie.tsx";
 import { page } from "./routes/page.ts";
+import { pipelineRoutes } from "./routes/pipeline.tsx";
+import { pipelineRunRoutes } from "./routes/pipeline_run.tsx";
 import { registryRoutes } from "./routes/registry.tsx";
 import { runRoutes } from "./routes/run.tsx";
 import { runsRoutes } from "./routes/runs.tsx";
@@ -51,6 +53,8 @@ export function siteRoutes(deps: AppDeps, options: SiteOptions = {}) {
     .route("/", homeRoutes(deps, manifest))
     .route("/", movieRoutes(deps, manifest))
     .get("/admin", (c) => c.redirect("/admin/runs", 302))
+    .route("/", pipelineRoutes(deps, manifest))
+    .route("/", pipelineRunRoutes(deps, manifest))
     .route("/", runsRoutes(deps, manifest))
     .route("/", compareRoutes(deps, manifest))
     .route("/", runRoutes(deps, manifest))

@@ -22,6 +22,7 @@ import { eventsRoutes } from "./routes/events.ts";
 import { modelsRoutes } from "./routes/models.ts";
 import { moviesRoutes } from "./routes/movies.ts";
 import { opsRoutes } from "./routes/ops.ts";
+import { pipelineRoutes } from "./routes/pipeline.ts";
 import { recommendationsRoutes } from "./routes/recommendations.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { usersRoutes } from "./routes/users.ts";
@@ -80,7 +81,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     .route("/", eventsRoutes(deps))
     .route("/", modelsRoutes(deps))
     .route("/", browserModelRoutes(deps))
-    .route("/", runsRoutes(deps));
+    .route("/", runsRoutes(deps))
+    .route("/", pipelineRoutes(deps));
   app.route("/api/v1", api);
   app.route("/", opsRoutes(deps));
   app.route("/", docsRoutes());
@@ -91,8 +93,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       title: "reelrank API",
       version: "1",
       description:
-        "Movie recommendations from the production model, movies, events, the model registry " +
-        "and tracked runs. Admin routes need `Authorization: Bearer <REELRANK_ADMIN_TOKEN>`.",
+        "Movie recommendations from the production model, movies, events, the model registry, " +
+        "tracked runs and pipeline runs. Admin routes need `Authorization: Bearer <REELRANK_ADMIN_TOKEN>`.",
     },
   });
   return app;

@@ -3,6 +3,7 @@ import type { AssetManifest } from "../../web/assets.ts";
 import type { HttpSecurity } from "../config.ts";
 import type { Sql } from "../db/types.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { PipelineService } from "../pipeline/service.ts";
 import type { ModelRegistry } from "../registry/store.ts";
 import type { Serving } from "../serving/serving.ts";
 import type { TrackingStore } from "../tracking/store.ts";
@@ -15,6 +16,8 @@ export interface AppDeps {
   tracking: TrackingStore;
   serving: Pick<Serving, "recommendations" | "problem" | "watcher" | "catalog" | "version">;
   metrics: Metrics;
+  /** The pipeline engine runs started through the API execute in; without it /pipeline answers 503. */
+  pipeline?: PipelineService;
   /** The bearer token admin routes require. */
   adminToken: string;
   clock: () => Date;

@@ -2,6 +2,7 @@
 import type { HttpSecurity } from "../config.ts";
 import type { Context } from "../context.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import type { PipelineService } from "../pipeline/service.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
 import { type Serving, startServing } from "../serving/serving.ts";
 import { attachDatabaseGauges } from "../observability/database_gauges.ts";
@@ -34,6 +35,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** CORS allow-lists and the admin rate limit (Config.http for serve and start). */
   http?: HttpSecurity;
+  /** The pipeline engine behind /api/v1/pipeline (without it those routes answer 503). */
+  pipeline?: PipelineService;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -58,6 +61,7 @@ export async function startServer(
     tracking: ctx.tracking,
     serving,
     metrics,
+    pipeline: options.pipeline,
     adminToken: options.adminToken,
     clock: ctx.clock,
     http: options.http,

@@ -1,25 +1,35 @@
-/** Shared by `serve` and `start`: the admin token, the server, the printed URLs, and Ctrl-C. */
+/** Shared by `serve` and `start`: the admin token, the pipeline engine, the server, the printed URLs, and Ctrl-C. */
 import { startServer } from "../api/server.ts";
 import type { Context } from "../context.ts";
 import { configureLogging } from "../log.ts";
+import type { PipelineEngine } from "../pipeline/engine.ts";
 import { ensureAdminToken } from "../serving/admin_token.ts";
+import { startPipelineEngine } from "../../pipelines/engine.ts";
+import { writeServerAddress } from "./server_file.ts";
 
-/** Serves the API on `ctx` until SIGINT or SIGTERM, then shuts down cleanly. */
+/**
+ * Serves the API on `ctx` until SIGINT or SIGTERM, then shuts down cleanly. Runs started through
+ * the API execute in this process, on `engine` (one is started when none is given).
+ */
 export async function serveUntilSignal(
   ctx: Context,
-  options: { port: number; host: string },
+  options: { port: number; host: string; engine?: PipelineEngine<Context> },
 ): Promise<void> {
   const admin = await ensureAdminToken(ctx.config);
   configureLogging({ secrets: [...ctx.config.secrets, admin.token] });
+  const engine = options.engine ?? await startPipelineEngine(ctx);
   // The model's products split over the cores (REELRANK_THREADS): measured faster than one
   // thread even with the HTTP loop sharing them (README, serving benchmark).
   const server = await startServer(ctx, {
-    ...options,
+    port: options.port,
+    host: options.host,
     adminToken: admin.token,
     threads: ctx.config.threads,
     metrics: ctx.metrics,
     http: ctx.config.http,
+    pipeline: engine,
   });
+  const forget = await writeServerAddress(ctx.config.dataDir, server.url);
   const version = server.serving.version();
   console.log(
     `\nreelrank is serving ${
@@ -37,15 +47,19 @@ export async function serveUntilSignal(
     console.log(`  admin token in ${admin.path} (REELRANK_ADMIN_TOKEN overrides it)`);
   } else console.log("  admin token from REELRANK_ADMIN_TOKEN");
   console.log("Ctrl-C stops the server.");
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
-      resolve();
+  const signal = await new Promise<Deno.Signal>((resolve) => {
+    const stop = (s: Deno.Signal) => () => {
+      Deno.removeSignalListener("SIGINT", onInt);
+      Deno.removeSignalListener("SIGTERM", onTerm);
+      resolve(s);
     };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    const onInt = stop("SIGINT"), onTerm = stop("SIGTERM");
+    Deno.addSignalListener("SIGINT", onInt);
+    Deno.addSignalListener("SIGTERM", onTerm);
   });
   console.log("\nstopping: finishing requests in flight…");
+  await forget();
+  // A pipeline run in progress ends failed, saying why, rather than being left active.
+  await engine.close(`stopped by ${signal}`);
   await server.shutdown();
 }

@@ -31,6 +31,11 @@ export interface MovieLensIngestOptions {
   batchSize?: number;
   /** Called after each committed batch with the counts so far (progress output, tests). */
   onBatch?: (table: "movies" | "interactions", counts: TableCounts) => void;
+  /**
+   * An idempotency key recorded with the run (a pipeline passes its run's key), so a re-run can
+   * find this run with `findIngestRun` instead of ingesting again.
+   */
+  key?: string;
   /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
   metrics?: Metrics;
 }
@@ -56,7 +61,9 @@ export async function ingestMovieLens(
   // Refuses a malformed folder (encoding, size limits, columns) before anything is stored.
   await checkMovieLensFolder(folder);
   const batchSize = opts.batchSize ?? 10_000;
-  const params = { path: folder.dir };
+  const params = opts.key === undefined
+    ? { path: folder.dir }
+    : { path: folder.dir, key: opts.key };
   const run = { source: "movielens" as const, params, metrics: opts.metrics };
   const report = await runIngest(db, run, async (runId) => {
     const tables = {

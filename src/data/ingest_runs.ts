@@ -75,7 +75,11 @@ export async function listIngestRuns(db: Sql, opts: { limit?: number } = {}): Pr
     "SELECT id, source, status, params, counts, started_at, finished_at FROM ingest_runs ORDER BY id DESC LIMIT $1",
     [opts.limit ?? 20],
   );
-  return rows.map((r) => ({
+  return rows.map(toIngestRun);
+}
+
+function toIngestRun(r: Record<string, unknown>): IngestRun {
+  return {
     id: r.id as number,
     source: r.source as string,
     status: r.status as string,
@@ -83,7 +87,17 @@ export async function listIngestRuns(db: Sql, opts: { limit?: number } = {}): Pr
     counts: r.counts,
     startedAt: r.started_at as Date,
     finishedAt: (r.finished_at as Date | null) ?? null,
-  }));
+  };
+}
+
+/** The succeeded run recorded with idempotency `key` (see the ingest options), or null. */
+export async function findIngestRun(db: Sql, key: string): Promise<IngestRun | null> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT id, source, status, params, counts, started_at, finished_at FROM ingest_runs
+     WHERE status = 'succeeded' AND params->>'key' = $1 ORDER BY id DESC LIMIT 1`,
+    [key],
+  );
+  return rows.length ? toIngestRun(rows[0]) : null;
 }
 
 /**

@@ -95,6 +95,11 @@ export interface SyntheticIngestOptions {
   users: number;
   moviesPerUser: number;
   seed: number;
+  /**
+   * An idempotency key recorded with the run (a pipeline passes its run's key), so a re-run can
+   * find this run with `findIngestRun` instead of ingesting again.
+   */
+  key?: string;
   /** Counts the records read in `reelrank_ingest_rows_total` when the ingest succeeds. */
   metrics?: Metrics;
 }

@@ -27,12 +27,18 @@ export {
 export type { EpochLog, StepProgress } from "./training/member.ts";
 export { trainRecommender, type TrainResult } from "./training/train.ts";
 export {
+  checkedSplit,
+  CHECKPOINT_PATH,
   type Evaluation,
   flatMetrics,
   loadSplit,
   trainAndRegister,
   type TrainRunResult,
+  type TrainStepOptions,
+  type TrainStepResult,
+  trainTracked,
 } from "./training/run.ts";
+export { evaluateCheckpoint, type EvaluateStepResult } from "./evaluation/evaluate_run.ts";
 export {
   evaluateBoth,
   evaluateRanking,

@@ -1,5 +1,6 @@
 /** Loading model artifacts safely: bytes are served only when their size and sha256 match the registry. */
 import { corrupt, invalid, notFound } from "../errors.ts";
+import { readVerified } from "../storage/verified.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { sha256Hex } from "../digest.ts";
 import { type ArtifactSource, type ModelRegistry, type ModelVersion, PRODUCTION } from "./store.ts";
@@ -12,16 +13,15 @@ export async function verifyArtifact(
   objects: ObjectStore,
   version: Pick<ModelVersion, "model" | "version" | "artifactKey" | "sha256" | "size">,
 ): Promise<Uint8Array> {
-  const bytes = await objects.get(version.artifactKey);
-  const sha = await sha256Hex(bytes);
-  if (bytes.length !== version.size || sha !== version.sha256) {
-    throw corrupt(
-      `artifact "${version.artifactKey}" of model "${version.model}" version ${version.version} is altered: ` +
-        `expected ${version.size} bytes with sha256 ${version.sha256}, got ${bytes.length} bytes with sha256 ${sha}; ` +
-        `refusing to load it`,
-    );
-  }
-  return bytes;
+  return await readVerified(
+    objects,
+    { key: version.artifactKey, sha256: version.sha256, size: version.size },
+    {
+      what:
+        `artifact "${version.artifactKey}" of model "${version.model}" version ${version.version}`,
+      refusal: "refusing to load it",
+    },
+  );
 }
 
 /**

@@ -287,15 +287,20 @@ export class SqlModelRegistry implements ModelRegistry {
     return rows.map(toChange);
   }
 
-  async listDecisions(model: string, opts: { limit?: number } = {}): Promise<PromotionDecision[]> {
+  async listDecisions(
+    model: string,
+    opts: { limit?: number; version?: number } = {},
+  ): Promise<PromotionDecision[]> {
     const limit = opts.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) {
       throw invalid(`limit must be an integer ≥ 1, got ${limit}`);
     }
+    if (opts.version !== undefined) checkVersion(opts.version);
     await this.getModel(model);
     const rows = await this.#db.query(
-      `SELECT * FROM promotion_decisions WHERE model = $1 ORDER BY id DESC LIMIT ${limit}`,
-      [model],
+      `SELECT * FROM promotion_decisions WHERE model = $1 AND ($2::int4 IS NULL OR version = $2)
+       ORDER BY id DESC LIMIT ${limit}`,
+      [model, opts.version ?? null],
     );
     return rows.map(toDecision);
   }

@@ -167,8 +167,11 @@ export interface ModelRegistry {
   rollback(model: string, opts?: { version?: number; reason?: string }): Promise<AliasChange>;
   /** Alias moves of a model, oldest first; `alias` narrows to one alias. */
   aliasHistory(model: string, opts?: { alias?: string }): Promise<AliasChange[]>;
-  /** Gate decisions of a model, newest first (default limit 100). */
-  listDecisions(model: string, opts?: { limit?: number }): Promise<PromotionDecision[]>;
+  /** Gate decisions of a model (of one version when `version` is given), newest first (default limit 100). */
+  listDecisions(
+    model: string,
+    opts?: { limit?: number; version?: number },
+  ): Promise<PromotionDecision[]>;
 
   /**
    * Reads a version's artifact and verifies its size and sha256. On mismatch throws CORRUPT with

@@ -1,8 +1,8 @@
 /** The SQL implementation of TrackingStore (PostgreSQL and PGlite run the same statements). */
-import { corrupt, invalid, notFound, ReelrankError } from "../errors.ts";
+import { invalid, notFound, ReelrankError } from "../errors.ts";
 import type { Sql } from "../db/types.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
-import { sha256Hex } from "../digest.ts";
+import { readVerified } from "../storage/verified.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import { hydrateRuns, RUN_SELECT } from "./rows.ts";
 import { checkKey, writeMetrics, writeParams, writeTags } from "./run_data.ts";
@@ -247,14 +247,9 @@ export class SqlTrackingStore implements TrackingStore {
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
     const artifact = (await this.listArtifacts(runId)).find((a) => a.path === path);
     if (!artifact) throw notFound(`run "${runId}" has no artifact "${path}"`);
-    const bytes = await this.#objects.get(artifact.key);
-    const sha = await sha256Hex(bytes);
-    if (bytes.length !== artifact.size || sha !== artifact.sha256) {
-      throw corrupt(
-        `artifact "${artifact.key}" of run "${runId}" is altered: expected ${artifact.size} bytes with sha256 ${artifact.sha256}, got ${bytes.length} bytes with sha256 ${sha}`,
-      );
-    }
-    return bytes;
+    return await readVerified(this.#objects, artifact, {
+      what: `artifact "${artifact.key}" of run "${runId}"`,
+    });
   }
 
   async searchRuns(opts: SearchRunsOptions = {}): Promise<Page<Run>> {

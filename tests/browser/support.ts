@@ -4,7 +4,7 @@ import { chromiumMissing, launchChromium } from "../../src/bench/chromium.ts";
 import type { Database } from "../../src/db/types.ts";
 import { trainAndRegister } from "../../src/model/mod.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
-import { type Fixture, servingFixture } from "../helpers/serving.ts";
+import { type Fixture, type FixtureOptions, servingFixture } from "../helpers/serving.ts";
 
 /** Why the browser tests are skipped, or null when Chromium is installed. */
 export function skipReason(): string | null {
@@ -29,8 +29,12 @@ export interface SiteServer {
 }
 
 /** Starts the fixture's app on a free loopback port. */
-export async function startSite(db: Database): Promise<SiteServer> {
+export async function startSite(
+  db: Database,
+  options: Pick<FixtureOptions, "engine"> = {},
+): Promise<SiteServer> {
   const fixture = await servingFixture(db, {
+    ...options,
     prepare: async (ctx) => {
       await ctx.db.query("UPDATE movies SET poster_path = NULL");
       await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 3, seed: 5 } });

@@ -8,6 +8,9 @@ import { trainAndRegister } from "../../src/model/mod.ts";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
 import { openLocalScorer } from "../../src/serving/local_scorer.ts";
 import { type Serving, startServing } from "../../src/serving/serving.ts";
+import type { PipelineEngine } from "../../src/pipeline/engine.ts";
+import { type EngineOverrides, startPipelineEngine } from "../../pipelines/engine.ts";
+import { fakeTimers, standInDag } from "./pipeline.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
 import { MemoryObjectStore } from "../unit/tracking/support.ts";
@@ -53,6 +56,8 @@ export interface Fixture {
   serving: Serving;
   app: ReturnType<typeof createApp>;
   clock: ReturnType<typeof fakeClock>;
+  /** The pipeline engine behind /api/v1/pipeline (a stand-in DAG unless `engine.dags` is given). */
+  engine: PipelineEngine<Context>;
   close(): Promise<void>;
 }
 
@@ -62,6 +67,8 @@ export interface FixtureOptions {
   train?: boolean;
   /** Runs after seeding and training, before serving starts (e.g. more runs, other movie rows). */
   prepare?: (ctx: Context) => Promise<void>;
+  /** Options of the pipeline engine (its DAGs, timers…). */
+  engine?: EngineOverrides;
 }
 
 /** Seeds `db`, trains and promotes version 1 (unless `train: false`), starts serving and the app. */
@@ -86,12 +93,21 @@ export async function servingFixture(
     openScorer: openLocalScorer,
     pollMs: 0,
   });
+  const engine = await startPipelineEngine(ctx, {
+    metrics,
+    // A quick stand-in unless a test asks for the real DAGs: a run started through the API must
+    // not ingest the bundled data set behind a test's back.
+    dags: [standInDag(() => Promise.resolve({ done: true }))],
+    timers: fakeTimers().timers,
+    ...options.engine,
+  });
   const app = createApp({
     db,
     registry: ctx.registry,
     tracking: ctx.tracking,
     serving,
     metrics,
+    pipeline: engine,
     adminToken: ADMIN_TOKEN,
     clock: clock.now,
   });
@@ -102,7 +118,9 @@ export async function servingFixture(
     serving,
     app,
     clock,
+    engine,
     async close() {
+      await engine.close();
       await serving.close();
       await ctx.releaseKernel();
     },

@@ -202,7 +202,7 @@ Deno.test({
   sanitizeResources: false,
   fn: () =>
     withDatabase("pglite", (db) =>
-      withFixture(db, async ({ app, ctx, serving, clock }) => {
+      withFixture(db, async ({ app, ctx, serving, clock, engine }) => {
         // Every resource in its normal state (a batch written), so a 503 can only be a fault.
         await writeBatchRecommendations(ctx.db, serving.holder.current!, {
           histories: serving.histories,
@@ -253,6 +253,7 @@ Deno.test({
                 }
                 if (res.status < 300 && !SAFE.has(r.op.method)) accepted = true;
               }
+              await engine.idle(); // an accepted POST /pipeline/runs runs in the background
               const after = await fingerprint(ctx.db);
               if (!accepted) {
                 assert.equal(

@@ -2,7 +2,15 @@
 import type { ComponentChildren } from "preact";
 
 /** Which part of the site a page belongs to (highlighted in the navigation). */
-export type Section = "home" | "movie" | "runs" | "registry" | "data" | "drift" | "error";
+export type Section =
+  | "home"
+  | "movie"
+  | "pipeline"
+  | "runs"
+  | "registry"
+  | "data"
+  | "drift"
+  | "error";
 
 // A film-frame glyph in the site's accent colour, inline so the browser asks for no favicon.
 const ICON = "data:image/svg+xml," + encodeURIComponent(
@@ -10,6 +18,7 @@ const ICON = "data:image/svg+xml," + encodeURIComponent(
 );
 
 const ADMIN: { section: Section; href: string; label: string }[] = [
+  { section: "pipeline", href: "/admin/pipeline", label: "Pipeline" },
   { section: "runs", href: "/admin/runs", label: "Runs" },
   { section: "registry", href: "/admin/registry", label: "Registry" },
   { section: "data", href: "/admin/data", label: "Data" },

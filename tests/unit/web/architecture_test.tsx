@@ -107,9 +107,13 @@ dbTest("a movie titled <script> shows as text on its page, which ships no script
 });
 
 dbTest("no page of the site contains the admin token", async (db) => {
-  await withFixture(db, async ({ app, ctx }) => {
+  await withFixture(db, async ({ app, ctx, engine }) => {
     const runs = await ctx.tracking.searchRuns({});
+    const pipelineRun = await engine.run({ dag: "recommend", trigger: "manual" });
     const paths = [
+      "/admin/pipeline",
+      `/admin/pipeline/runs/${pipelineRun.id}`,
+      "/admin/pipeline/runs/missing",
       "/",
       "/?user=3",
       "/?user=424242",
