@@ -82,7 +82,10 @@ Deno.test("pipeline run and list go through the server's API while it holds PGli
         const forget = await writeServerAddress(dir, `http://127.0.0.1:${server.addr.port}`);
         await Deno.writeTextFile(`${dir}/${TOKEN_FILE}`, ADMIN_TOKEN + "\n");
         try {
-          const r = await runCliProcess(cli("pipeline"), ["run", "--param", "k=4"], dir);
+          // CI=true (inherited from CI's environment) would make the CLI quiet; this test reads its progress.
+          const r = await runCliProcess(cli("pipeline"), ["run", "--param", "k=4"], dir, {
+            CI: "",
+          });
           assert.equal(r.code, 0, r.stderr);
           assert.match(
             r.stdout,

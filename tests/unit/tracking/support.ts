@@ -72,6 +72,7 @@ export async function runCliProcess(
   script: string,
   args: string[],
   dataDir: string,
+  env: Record<string, string> = {},
 ): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
@@ -81,6 +82,7 @@ export async function runCliProcess(
       OBJECT_STORE_URL: `file://${dataDir}/objects`,
       LOG_LEVEL: "error",
       NO_COLOR: "1",
+      ...env,
     },
     stdout: "piped",
     stderr: "piped",
