@@ -123,7 +123,12 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     url,
     command,
     async stop() {
-      Deno.kill(-command.pid, "SIGTERM");
+      // Idempotent: a test's `finally` may stop a server its body already stopped.
+      try {
+        Deno.kill(-command.pid, "SIGTERM");
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
       return await command.status;
     },
   };

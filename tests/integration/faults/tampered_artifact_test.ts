@@ -53,7 +53,9 @@ processTest(
       assert.match(server.command.output(), /altered/, "the refusal is logged");
 
       // Restarted with the tampered version as production: no model, said plainly; no 5xx.
-      assert.equal((await server.stop()).code, 0);
+      const stopped = server;
+      server = undefined;
+      assert.equal((await stopped.stop()).code, 0);
       server = await startServe(env);
       assert.match(
         server.command.output(),
