@@ -80,8 +80,20 @@ export interface TrainFamiliesResult {
   decision?: PromotionDecision;
   /** Seconds of one EASE fit in the kernel (the search budget's unit), when measured. */
   easeFitSeconds?: number;
+  /** The MLP search, when asked for: its budget, what ran, and why it stopped early (if it did). */
+  search?: SearchSummary;
   users: number;
   items: number;
+}
+
+/** What the budgeted MLP search did. */
+export interface SearchSummary {
+  budgetSeconds: number;
+  /** Configurations drawn and configurations trained. */
+  configs: number;
+  ran: number;
+  /** Set when the budget stopped the search before every configuration ran. */
+  stopped?: string;
 }
 
 /** Checks family names: known, at least one, no repeats. */
@@ -124,6 +136,7 @@ export async function trainFamilies(
     const children: ChildSummary[] = [];
     let best: FamilyOutcome | undefined;
     let easeFitSeconds: number | undefined;
+    let search: SearchSummary | undefined;
     const child = async (
       family: Family,
       extra: { params?: FamilyOptions["params"]; name?: string } = {},
@@ -172,7 +185,7 @@ export async function trainFamilies(
           continue;
         }
         easeFitSeconds ??= await easeYardstick(ctx, split);
-        await searchMlp(options, {
+        search = await searchMlp(options, {
           parent,
           easeFitSeconds,
           train: (params, name) => child("mlp", { params, name }),
@@ -203,6 +216,7 @@ export async function trainFamilies(
         children,
         checkpoint: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
         easeFitSeconds,
+        search,
         users: split.users.length,
         items: split.universe.size,
       };
@@ -274,18 +288,29 @@ async function searchMlp(
     easeFitSeconds: number;
     train: (params: FamilyOptions["params"], name: string) => Promise<FamilyOutcome | undefined>;
   },
-): Promise<void> {
+): Promise<SearchSummary> {
   const s = { ...SEARCH_DEFAULTS, ...options.search };
   const budget = s.budgetEase * search.easeFitSeconds;
   const configs = searchConfigs(s.configs, s.seed);
   const spent: number[] = [];
-  let ran = 0;
+  let stopped: string | undefined;
   for (const [i, config] of configs.entries()) {
-    if (!fitsBudget(spent, budget)) break;
+    if (!fitsBudget(spent, budget)) {
+      const used = spent.reduce((a, b) => a + b, 0);
+      stopped = `the search budget is spent: ${i} of ${configs.length} configurations took ${
+        used.toFixed(2)
+      } s, another could take ${Math.max(...spent).toFixed(2)} s more, over the budget of ${
+        budget.toFixed(2)
+      } s (${s.budgetEase} EASE fits of ${search.easeFitSeconds.toFixed(3)} s)`;
+      log.info(stopped, { run_id: search.parent.id });
+      await search.parent.setTags({ search_stopped: stopped });
+      break;
+    }
     const started = performance.now();
     await search.train({ ...options.params, ...config }, `mlp search ${i + 1}/${configs.length}`);
     spent.push((performance.now() - started) / 1000);
-    ran++;
   }
+  const ran = spent.length;
   await search.parent.logMetrics({ search_budget_seconds: budget, search_configs_run: ran });
+  return { budgetSeconds: budget, configs: configs.length, ran, ...(stopped ? { stopped } : {}) };
 }
