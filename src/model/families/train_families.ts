@@ -16,7 +16,9 @@ import { FAMILIES, type Family } from "../model.ts";
 import { loadSplit } from "../training/run.ts";
 import { trainEase } from "./ease.ts";
 import { type FamilyOptions, type FamilyOutcome, trainFamilyInRun } from "./family_run.ts";
-import { fitsBudget, searchConfigs } from "./search.ts";
+import { runSearch, type SearchSummary } from "./search.ts";
+
+export type { SearchSummary };
 
 const log = getLogger("model/families");
 
@@ -84,16 +86,6 @@ export interface TrainFamiliesResult {
   search?: SearchSummary;
   users: number;
   items: number;
-}
-
-/** What the budgeted MLP search did. */
-export interface SearchSummary {
-  budgetSeconds: number;
-  /** Configurations drawn and configurations trained. */
-  configs: number;
-  ran: number;
-  /** Set when the budget stopped the search before every configuration ran. */
-  stopped?: string;
 }
 
 /** Checks family names: known, at least one, no repeats. */
@@ -185,9 +177,10 @@ export async function trainFamilies(
           continue;
         }
         easeFitSeconds ??= await easeYardstick(ctx, split);
-        search = await searchMlp(options, {
+        search = await runSearch({ ...SEARCH_DEFAULTS, ...options.search }, {
           parent,
           easeFitSeconds,
+          params: options.params,
           train: (params, name) => child("mlp", { params, name }),
         });
       }
@@ -278,39 +271,4 @@ async function easeYardstick(ctx: Pick<Context, "config">, split: Split): Promis
   });
   fit.model.close();
   return fit.fitSeconds!;
-}
-
-/** The MLP's budgeted search: configurations in order while they fit the budget. */
-async function searchMlp(
-  options: TrainFamiliesOptions,
-  search: {
-    parent: ActiveRun;
-    easeFitSeconds: number;
-    train: (params: FamilyOptions["params"], name: string) => Promise<FamilyOutcome | undefined>;
-  },
-): Promise<SearchSummary> {
-  const s = { ...SEARCH_DEFAULTS, ...options.search };
-  const budget = s.budgetEase * search.easeFitSeconds;
-  const configs = searchConfigs(s.configs, s.seed);
-  const spent: number[] = [];
-  let stopped: string | undefined;
-  for (const [i, config] of configs.entries()) {
-    if (!fitsBudget(spent, budget)) {
-      const used = spent.reduce((a, b) => a + b, 0);
-      stopped = `the search budget is spent: ${i} of ${configs.length} configurations took ${
-        used.toFixed(2)
-      } s, another could take ${Math.max(...spent).toFixed(2)} s more, over the budget of ${
-        budget.toFixed(2)
-      } s (${s.budgetEase} EASE fits of ${search.easeFitSeconds.toFixed(3)} s)`;
-      log.info(stopped, { run_id: search.parent.id });
-      await search.parent.setTags({ search_stopped: stopped });
-      break;
-    }
-    const started = performance.now();
-    await search.train({ ...options.params, ...config }, `mlp search ${i + 1}/${configs.length}`);
-    spent.push((performance.now() - started) / 1000);
-  }
-  const ran = spent.length;
-  await search.parent.logMetrics({ search_budget_seconds: budget, search_configs_run: ran });
-  return { budgetSeconds: budget, configs: configs.length, ran, ...(stopped ? { stopped } : {}) };
 }
