@@ -22,7 +22,7 @@ export type ParamSpec =
   | { type: "int"; default: number; min: number; max: number; help: string; task: string }
   | { type: "number"; default: number; min: number; max: number; help: string; task: string }
   | {
-    /** Some of `values`, comma-separated (or a JSON array), stored as one comma-separated text. */
+    /** Some of `values`, comma-separated (or a JSON array), stored as one text in `values`' order. */
     type: "list";
     default: string;
     values: readonly string[];
@@ -85,7 +85,8 @@ function check(name: string, spec: ParamSpec, value: unknown): Json {
   return v as Json;
 }
 
-// A list parameter: names from `values`, at least one, repeats dropped, kept in the given order.
+// A list parameter: names from `values`, at least one; stored in the table's order, without
+// repeats, so one set of names is one value (and one idempotency key).
 function checkList(name: string, spec: Extract<ParamSpec, { type: "list" }>, value: unknown): Json {
   const words = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : null;
   const names = words?.map((w) => (typeof w === "string" ? w.trim().toLowerCase() : w));
@@ -95,7 +96,7 @@ function checkList(name: string, spec: Extract<ParamSpec, { type: "list" }>, val
   if (bad) {
     throw invalid(`parameter ${name} must be ${expectation(spec)}, got ${JSON.stringify(value)}`);
   }
-  return [...new Set(names as string[])].join(",");
+  return spec.values.filter((v) => names.includes(v)).join(",");
 }
 
 /**

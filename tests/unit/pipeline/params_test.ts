@@ -10,7 +10,7 @@ const refused = (given: Record<string, unknown>, re: RegExp) =>
     (e) => e instanceof ReelrankError && e.code === "INVALID_PARAMETER" && re.test(e.message),
   );
 
-Deno.test("families defaults to all three and takes some of them as text or a JSON array", () => {
+Deno.test("families defaults to all three and takes some of them as text or a JSON array, in one canonical order", () => {
   const d = resolveParams(RECOMMEND_PARAMS);
   assert.equal(d.families, "mlp,ease,itemknn");
   assert.equal(d.search, 0);
@@ -21,7 +21,7 @@ Deno.test("families defaults to all three and takes some of them as text or a JS
     "search-budget": "0.5",
   });
   assert.deepEqual([given.families, given.search, given["search-budget"]], [
-    "itemknn,ease",
+    "ease,itemknn",
     3,
     0.5,
   ]);
