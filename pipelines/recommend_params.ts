@@ -2,6 +2,8 @@
  * The `recommend` DAG's run parameters: one table (name → type, default, help, task). Adding a
  * parameter is one line here; training flags come from the one hyperparameter table.
  */
+import { FAMILIES } from "../src/model/model.ts";
+import { SEARCH_DEFAULTS } from "../src/model/families/train_families.ts";
 import { type ParamTable, trainingParams } from "../src/pipeline/params.ts";
 
 /** The bundled MovieLens data set. */
@@ -53,6 +55,32 @@ export const RECOMMEND_PARAMS: ParamTable = {
     max: 2 ** 31 - 1,
     help: "seed of the virtual users",
     task: "ingest",
+  },
+  families: {
+    type: "list",
+    values: FAMILIES,
+    default: FAMILIES.join(","),
+    help: "model families trained as child runs of one parent run; the best on validation " +
+      "NDCG@10 is the candidate",
+    task: "train",
+  },
+  search: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 32,
+    help: "opt-in: the MLP family is a search over this many configurations of the " +
+      "hyperparameter table, each a child run (0: one MLP with the training parameters)",
+    task: "train",
+  },
+  "search-budget": {
+    type: "number",
+    default: SEARCH_DEFAULTS.budgetEase,
+    min: 0,
+    max: 100_000,
+    help: "the search's time budget in EASE fits on this data (no new configuration starts once " +
+      "it would be exceeded)",
+    task: "train",
   },
   ...trainingParams("train"),
   k: {

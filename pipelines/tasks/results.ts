@@ -26,13 +26,29 @@ export interface FeaturesResult {
   items: number;
 }
 
-/** train: the tracked run and its checkpoint. */
+/** train: one child run of the family comparison. */
+export interface TrainChild {
+  family: string;
+  runId: string;
+  status: "trained" | "skipped" | "failed";
+  valNdcg10?: number;
+  reason?: string;
+}
+
+/** train: the best child run (the candidate) and its checkpoint, and the comparison it won. */
 export interface TrainResult {
+  /** The best child run: evaluate logs to it, register links the version to it. */
   runId: string;
   checkpoint: ObjectRef;
   /** True when an earlier attempt or run with the same key had already trained it. */
   reused: boolean;
   trainSeconds: number;
+  /** The parent run whose children are the families (the runs page compares them). */
+  comparisonRunId: string;
+  family: string;
+  children: TrainChild[];
+  /** The MLP search, when the run asked for one (`stopped` says why it ended early). */
+  search?: { budgetSeconds: number; configs: number; ran: number; stopped?: string };
 }
 
 /** evaluate: the headline numbers (all of them are logged to the run). */

@@ -20,6 +20,15 @@ import type { Json } from "./dag.ts";
 export type ParamSpec =
   | { type: "string"; default: string; help: string; task: string; pattern?: RegExp }
   | { type: "int"; default: number; min: number; max: number; help: string; task: string }
+  | { type: "number"; default: number; min: number; max: number; help: string; task: string }
+  | {
+    /** Some of `values`, comma-separated (or a JSON array), stored as one text in `values`' order. */
+    type: "list";
+    default: string;
+    values: readonly string[];
+    help: string;
+    task: string;
+  }
   | { type: "enum"; default: string; values: readonly string[]; help: string; task: string }
   | { type: "training"; name: ParamName; task: string };
 
@@ -44,6 +53,8 @@ function defaultOf(spec: ParamSpec): Json {
 
 function expectation(spec: Exclude<ParamSpec, { type: "training" }>): string {
   if (spec.type === "int") return `an integer in ${spec.min}..${spec.max}`;
+  if (spec.type === "number") return `a number in ${spec.min}..${spec.max}`;
+  if (spec.type === "list") return `a comma-separated list of some of ${spec.values.join(", ")}`;
   if (spec.type === "enum") return `one of ${spec.values.join(", ")}`;
   return spec.pattern ? `text matching ${spec.pattern}` : "text";
 }
@@ -58,10 +69,13 @@ function check(name: string, spec: ParamSpec, value: unknown): Json {
       throw invalid(`parameter ${name}: ${(err as Error).message}`);
     }
   }
+  if (spec.type === "list") return checkList(name, spec, value);
   let v = value;
-  if (spec.type === "int" && typeof v === "string") v = v.trim() === "" ? NaN : Number(v);
-  const ok = spec.type === "int"
-    ? Number.isInteger(v) && (v as number) >= spec.min && (v as number) <= spec.max
+  const numeric = spec.type === "int" || spec.type === "number";
+  if (numeric && typeof v === "string") v = v.trim() === "" ? NaN : Number(v);
+  const ok = numeric
+    ? (spec.type === "int" ? Number.isInteger(v) : Number.isFinite(v)) &&
+      (v as number) >= spec.min && (v as number) <= spec.max
     : spec.type === "enum"
     ? spec.values.includes(v as string)
     : typeof v === "string" && (!spec.pattern || spec.pattern.test(v));
@@ -69,6 +83,20 @@ function check(name: string, spec: ParamSpec, value: unknown): Json {
     throw invalid(`parameter ${name} must be ${expectation(spec)}, got ${JSON.stringify(value)}`);
   }
   return v as Json;
+}
+
+// A list parameter: names from `values`, at least one; stored in the table's order, without
+// repeats, so one set of names is one value (and one idempotency key).
+function checkList(name: string, spec: Extract<ParamSpec, { type: "list" }>, value: unknown): Json {
+  const words = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : null;
+  const names = words?.map((w) => (typeof w === "string" ? w.trim().toLowerCase() : w));
+  const bad = names === undefined ||
+    names.length === 0 ||
+    names.some((n) => typeof n !== "string" || !spec.values.includes(n));
+  if (bad) {
+    throw invalid(`parameter ${name} must be ${expectation(spec)}, got ${JSON.stringify(value)}`);
+  }
+  return spec.values.filter((v) => names.includes(v)).join(",");
 }
 
 /**
@@ -124,6 +152,8 @@ export function describeParams(table: ParamTable): ParamInfo[] {
       ? (HYPERPARAMS[spec.name] as HyperSpec).help
       : spec.type === "enum"
       ? `${spec.help} (${spec.values.join("|")})`
+      : spec.type === "list"
+      ? `${spec.help} (some of ${spec.values.join(",")})`
       : spec.help,
     default: defaultOf(spec),
   }));

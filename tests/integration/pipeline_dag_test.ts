@@ -77,16 +77,21 @@ dbTest(
         ],
         [80, s.ratings, 0],
       );
-      // Tasks pass object keys, never local paths.
+      // Tasks pass object keys, never local paths; the parent run's id is the task's key.
       const trainKey = (result("train").checkpoint as { key: string }).key;
+      const tracked = await s.ctx.tracking.getRun(result("train").runId as string);
+      assert.equal(trainKey, `runs/${tracked.id}/model/model.rrck`);
       assert.match(
-        trainKey,
-        /^runs\/recommend-\d{8}T\d{6}Z-train-[0-9a-f]{12}-[0-9a-f]{6}\/model\/model\.rrck$/,
+        result("train").comparisonRunId as string,
+        /^recommend-\d{8}T\d{6}Z-train-[0-9a-f]{12}-[0-9a-f]{6}$/,
       );
       assert.match((result("features").features as { key: string }).key, /^pipelines\/recommend\//);
-      const tracked = await s.ctx.tracking.getRun(result("train").runId as string);
       assert.equal(tracked.status, "finished");
-      assert.equal(tracked.tags.pipeline_run, run.id);
+      assert.equal(tracked.parentRunId, result("train").comparisonRunId);
+      const parent = await s.ctx.tracking.getRun(tracked.parentRunId!);
+      assert.equal(parent.tags.pipeline_run, run.id);
+      // The default families: all three, one child each.
+      assert.equal(parent.params.families, "ease,itemknn,mlp");
       assert.equal(tracked.snapshotId, snapshotId);
       assert.equal(tracked.metrics.val_ndcg10, result("evaluate").valNdcg10);
       assert.ok(

@@ -10,6 +10,7 @@ import { SEARCH_SPACE, searchConfigs } from "../../src/model/families/search.ts"
 import { checkParam, type ParamName } from "../../src/model/training/hyperparams.ts";
 import { loadModel } from "../../src/serving/current_model.ts";
 import { FsObjectStore } from "../../src/storage/fs.ts";
+import { formatFamilies } from "../../src/cli/train_families.ts";
 import { dbTest } from "../helpers/db.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
@@ -162,6 +163,10 @@ dbTest(
       assert.equal(tight.children.length, 1);
       const parent = await ctx.tracking.getRun(tight.runId);
       assert.equal(parent.metrics.search_configs_run, 1);
+      assert.equal(wide.search?.stopped, undefined);
+      assert.match(tight.search!.stopped!, /^the search budget is spent: 1 of 3 configurations/);
+      assert.equal(parent.tags.search_stopped, tight.search!.stopped);
+      assert.match(formatFamilies(tight), /\nMLP search stopped early: the search budget is spent/);
     } finally {
       await ctx.releaseKernel();
     }

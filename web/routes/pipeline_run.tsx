@@ -87,6 +87,19 @@ function AttemptRow({ a, logs }: { a: Attempt; logs: LogLine[] }) {
   );
 }
 
+/** The train task's family comparison: a link to its parent run, whose page compares the children. */
+function ComparisonLink({ result }: { result: unknown }) {
+  const r = result as { comparisonRunId?: unknown; family?: unknown } | null;
+  if (typeof r?.comparisonRunId !== "string") return null;
+  return (
+    <p class="comparison">
+      <a href={`/admin/runs/${encodeURIComponent(r.comparisonRunId)}`}>Family comparison</a> (run
+      {" "}
+      {r.comparisonRunId}){typeof r.family === "string" ? `: the candidate is ${r.family}` : ""}
+    </p>
+  );
+}
+
 /** The page. */
 export function PipelineRunPage({ data }: { data: PipelineRunData }) {
   const { run, dag } = data;
@@ -202,6 +215,7 @@ export function PipelineRunPage({ data }: { data: PipelineRunData }) {
             {t.result !== null
               ? <p class="mono result">result: {JSON.stringify(t.result)}</p>
               : null}
+            <ComparisonLink result={t.result} />
             {mine.length
               ? (
                 <ol class="attempts">

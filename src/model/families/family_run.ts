@@ -11,6 +11,7 @@ import { flatMetrics } from "../training/run.ts";
 import { beyondMetrics, evaluateFull, type FullEvaluation } from "../evaluation/report.ts";
 import type { Family, RecommenderModel } from "../model.ts";
 import { loggedParams, resolveParams, type TrainParams } from "../training/hyperparams.ts";
+import type { EpochLog } from "../training/member.ts";
 import { trainRecommender } from "../training/train.ts";
 import { easeNeeds, easeTooLarge, trainEase } from "./ease.ts";
 import { trainItemKnn } from "./itemknn.ts";
@@ -41,6 +42,8 @@ export interface FamilyOptions {
   ks?: readonly number[];
   genres?: ReadonlyMap<number, readonly string[]>;
   signal?: AbortSignal;
+  /** The MLP's epochs as they end (e.g. a pipeline task's log). */
+  onEpoch?: (log: EpochLog) => void | Promise<void>;
 }
 
 /** Trains `family` on `split` inside `run` (params, grid or epochs, final metrics logged to it). */
@@ -101,6 +104,7 @@ export async function trainFamilyInRun(
             e.epoch,
           );
           await run.heartbeat();
+          await options.onEpoch?.(e);
         },
       });
       model = trained.model;

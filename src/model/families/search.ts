@@ -3,8 +3,12 @@
  * one hyperparameter table (training/hyperparams.ts, which checks every value), the defaults first,
  * tried in order until the time budget — a multiple of the EASE yardstick — would be exceeded.
  */
+import { getLogger } from "../../log.ts";
 import { Prng } from "../../random.ts";
+import type { ActiveRun } from "../../tracking/run.ts";
 import { checkParam, type ParamName, type TrainParams } from "../training/hyperparams.ts";
+
+const log = getLogger("model/families");
 
 /** The values tried per hyperparameter; each must pass the table's own check (a test proves it). */
 export const SEARCH_SPACE: Readonly<Partial<Record<ParamName, readonly number[]>>> = {
@@ -47,4 +51,54 @@ export function fitsBudget(spent: readonly number[], budgetSeconds: number): boo
   if (spent.length === 0) return true;
   const total = spent.reduce((a, b) => a + b, 0);
   return total + Math.max(...spent) <= budgetSeconds;
+}
+
+/** What a budgeted search did. */
+export interface SearchSummary {
+  budgetSeconds: number;
+  /** Configurations drawn and configurations trained. */
+  configs: number;
+  ran: number;
+  /** Set when the budget stopped the search before every configuration ran. */
+  stopped?: string;
+}
+
+/**
+ * The search: {@link searchConfigs} over `job.params`, trained in order through `job.train` while
+ * {@link fitsBudget} allows, the budget being `budgetEase` × `job.easeFitSeconds`. Why it stopped
+ * early is logged and tagged on the parent run (`search_stopped`); the budget and the count of
+ * configurations run are logged to it as metrics.
+ */
+export async function runSearch(
+  spec: { configs: number; budgetEase: number; seed: number },
+  job: {
+    parent: ActiveRun;
+    easeFitSeconds: number;
+    params?: Partial<TrainParams>;
+    train: (params: Partial<TrainParams>, name: string) => Promise<unknown>;
+  },
+): Promise<SearchSummary> {
+  const budget = spec.budgetEase * job.easeFitSeconds;
+  const configs = searchConfigs(spec.configs, spec.seed);
+  const spent: number[] = [];
+  let stopped: string | undefined;
+  for (const [i, config] of configs.entries()) {
+    if (!fitsBudget(spent, budget)) {
+      const used = spent.reduce((a, b) => a + b, 0);
+      stopped = `the search budget is spent: ${i} of ${configs.length} configurations took ${
+        used.toFixed(2)
+      } s, another could take ${Math.max(...spent).toFixed(2)} s more, over the budget of ${
+        budget.toFixed(2)
+      } s (${spec.budgetEase} EASE fits of ${job.easeFitSeconds.toFixed(3)} s)`;
+      log.info(stopped, { run_id: job.parent.id });
+      await job.parent.setTags({ search_stopped: stopped });
+      break;
+    }
+    const started = performance.now();
+    await job.train({ ...job.params, ...config }, `mlp search ${i + 1}/${configs.length}`);
+    spent.push((performance.now() - started) / 1000);
+  }
+  const ran = spent.length;
+  await job.parent.logMetrics({ search_budget_seconds: budget, search_configs_run: ran });
+  return { budgetSeconds: budget, configs: configs.length, ran, ...(stopped ? { stopped } : {}) };
 }

@@ -16,7 +16,9 @@ import { FAMILIES, type Family } from "../model.ts";
 import { loadSplit } from "../training/run.ts";
 import { trainEase } from "./ease.ts";
 import { type FamilyOptions, type FamilyOutcome, trainFamilyInRun } from "./family_run.ts";
-import { fitsBudget, searchConfigs } from "./search.ts";
+import { runSearch, type SearchSummary } from "./search.ts";
+
+export type { SearchSummary };
 
 const log = getLogger("model/families");
 
@@ -80,6 +82,8 @@ export interface TrainFamiliesResult {
   decision?: PromotionDecision;
   /** Seconds of one EASE fit in the kernel (the search budget's unit), when measured. */
   easeFitSeconds?: number;
+  /** The MLP search, when asked for: its budget, what ran, and why it stopped early (if it did). */
+  search?: SearchSummary;
   users: number;
   items: number;
 }
@@ -124,6 +128,7 @@ export async function trainFamilies(
     const children: ChildSummary[] = [];
     let best: FamilyOutcome | undefined;
     let easeFitSeconds: number | undefined;
+    let search: SearchSummary | undefined;
     const child = async (
       family: Family,
       extra: { params?: FamilyOptions["params"]; name?: string } = {},
@@ -172,9 +177,10 @@ export async function trainFamilies(
           continue;
         }
         easeFitSeconds ??= await easeYardstick(ctx, split);
-        await searchMlp(options, {
+        search = await runSearch({ ...SEARCH_DEFAULTS, ...options.search }, {
           parent,
           easeFitSeconds,
+          params: options.params,
           train: (params, name) => child("mlp", { params, name }),
         });
       }
@@ -203,6 +209,7 @@ export async function trainFamilies(
         children,
         checkpoint: { key: artifact.key, sha256: artifact.sha256, size: artifact.size },
         easeFitSeconds,
+        search,
         users: split.users.length,
         items: split.universe.size,
       };
@@ -264,28 +271,4 @@ async function easeYardstick(ctx: Pick<Context, "config">, split: Split): Promis
   });
   fit.model.close();
   return fit.fitSeconds!;
-}
-
-/** The MLP's budgeted search: configurations in order while they fit the budget. */
-async function searchMlp(
-  options: TrainFamiliesOptions,
-  search: {
-    parent: ActiveRun;
-    easeFitSeconds: number;
-    train: (params: FamilyOptions["params"], name: string) => Promise<FamilyOutcome | undefined>;
-  },
-): Promise<void> {
-  const s = { ...SEARCH_DEFAULTS, ...options.search };
-  const budget = s.budgetEase * search.easeFitSeconds;
-  const configs = searchConfigs(s.configs, s.seed);
-  const spent: number[] = [];
-  let ran = 0;
-  for (const [i, config] of configs.entries()) {
-    if (!fitsBudget(spent, budget)) break;
-    const started = performance.now();
-    await search.train({ ...options.params, ...config }, `mlp search ${i + 1}/${configs.length}`);
-    spent.push((performance.now() - started) / 1000);
-    ran++;
-  }
-  await search.parent.logMetrics({ search_budget_seconds: budget, search_configs_run: ran });
 }

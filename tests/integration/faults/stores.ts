@@ -97,18 +97,35 @@ export function startServers(stores: Stores, n: number): Promise<ServeProcess[]>
   return Promise.all(Array.from({ length: n }, () => startServe(stores.env)));
 }
 
+/** A `deno task scheduler` process: where it answers /health and /metrics. */
+export interface SchedulerProcess {
+  url: string;
+  command: RunningCommand;
+  /** SIGTERM, then waits for the clean shutdown. */
+  stop(): Promise<Deno.CommandStatus>;
+}
+
 /**
- * Starts `deno task scheduler` with SCHEDULER_PORT = `port`, once deno.json has that task (the
- * pipeline engine, issue 10); resolves when its output matches `ready`.
+ * Starts `deno task scheduler --port 0` (the controltower role) on the stores, with the DAG's
+ * schedule set to `cron` (default: once a year, so no tick fires during a test); resolves once it
+ * prints its address.
  */
 export async function startScheduler(
   stores: Stores,
-  options: { port: number; ready: RegExp },
-): Promise<RunningCommand> {
-  const command = spawnDeno(["task", "scheduler"], {
+  options: { cron?: string } = {},
+): Promise<SchedulerProcess> {
+  const command = spawnDeno(["task", "scheduler", "--port", "0"], {
     ...stores.env,
-    SCHEDULER_PORT: String(options.port),
+    REELRANK_DAG_CRON: options.cron ?? "0 0 1 1 *",
   });
-  await command.waitFor(options.ready);
-  return command;
+  const ready = /^reelrank scheduler: .* on (http:\/\/\S+)$/m;
+  await command.waitFor(ready);
+  return {
+    url: ready.exec(command.output())![1],
+    command,
+    async stop() {
+      Deno.kill(-command.pid, "SIGTERM");
+      return await command.status;
+    },
+  };
 }
