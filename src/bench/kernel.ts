@@ -14,6 +14,7 @@ import { Recommender } from "../model/recommender.ts";
 import { Prng } from "../random.ts";
 import { CsrBuilder, encodeHistory } from "../features/history_features.ts";
 import { inferenceMacs } from "../model/network/config.ts";
+import { DEFAULT_TRANSITIONS } from "../model/transitions.ts";
 
 /** Movies of the bundled ml-latest-small universe: the size the default figures are for. */
 export const BUNDLED_ITEMS = 9681;
@@ -176,7 +177,10 @@ export async function benchKernel(options: KernelBenchOptions = {}): Promise<Ker
 
   // The served network: the members folded into one, scored one history or 64 at a time.
   const served = { ...foldedConfig(member, p.members), batchSize: 64 };
-  const flop = 2 * inferenceMacs(resolveConfig(served), maxNonZeros(p.features, HISTORY_LENGTH));
+  // Plus the transition term: a multiply-add per successor of its voters (Recommender.flopPerHistory).
+  const transitions = p.transitionWindow > 0 ? DEFAULT_TRANSITIONS.last * p.transitionKeep : 0;
+  const flop = 2 *
+    (inferenceMacs(resolveConfig(served), maxNonZeros(p.features, HISTORY_LENGTH)) + transitions);
   const one = historyBatches({ items: BUNDLED_ITEMS, rows: 1, count: 64, labels: false });
   const many = historyBatches({ items: BUNDLED_ITEMS, rows: 64, count: 4, labels: false });
   const [b1, b64] = await withKernel(1, (k) => {

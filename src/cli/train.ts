@@ -122,7 +122,7 @@ async function main(argv: string[], config: Config): Promise<void> {
     console.log(
       `run ${result.runId}: ${result.users} users, ${result.items} movies, best epochs ${
         result.bestEpochs.join(", ")
-      }, ` +
+      }, transition weight ${result.transitionWeight}, ` +
         `trained in ${result.trainSeconds.toFixed(1)} s`,
     );
     console.log(formatEvaluation([{ name: "reelrank", evaluation: result.model }, {

@@ -1,6 +1,7 @@
 /**
  * The next-item recommender: a network over history bags (src/features/history_features.ts) with
- * a softmax over the item universe. Training, evaluation and serving all go through it.
+ * a softmax over the item universe, plus an optional item-to-item transition term added to its
+ * logits (./transitions.ts). Training, evaluation, serving and the browser all go through it.
  */
 import { corrupt, invalid } from "../errors.ts";
 import {
@@ -19,6 +20,13 @@ import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/check
 import { inferenceMacs, outputWidth } from "./network/config.ts";
 import { Net } from "./network/net.ts";
 import { ROWS_K_MAX } from "./network/plan.ts";
+import {
+  checkTransitionTable,
+  Transitions,
+  type TransitionSpec,
+  type TransitionTable,
+  validateTransitionSpec,
+} from "./transitions.ts";
 
 /** Bag entries an inference arena holds: room for 256 typical histories or one of ~16k movies. */
 export const INFER_MAX_NNZ = 1 << 16;
@@ -33,7 +41,12 @@ export interface RecommenderManifest {
   features: FeatureSpec;
   /** Free-form lineage: run id, snapshot id, params. */
   info?: Record<string, unknown>;
+  /** The transition term's spec and weight (its table is in the checkpoint's tensors). */
+  transitions?: { spec: TransitionSpec; weight: number };
 }
+
+// Checkpoint tensors of the transition table (format version 3).
+const TRANSITION_TENSORS = ["x:trans.offsets", "x:trans.cols", "x:trans.vals"] as const;
 
 /** A movie and its model score (higher ranks first). */
 export interface Scored {
@@ -65,10 +78,17 @@ export class Recommender implements RecommenderModel {
   readonly itemIds: Int32Array;
   readonly features: FeatureSpec;
   readonly info: Record<string, unknown>;
+  /** The transition term added to the network's logits, when the model has one. */
+  readonly transitions?: Transitions;
   #index = new Map<number, number>();
   #owned?: Kernel;
 
-  constructor(net: Net, manifest: Omit<RecommenderManifest, "kind">) {
+  /** `table` is required when the manifest names transitions (and then checked against V). */
+  constructor(
+    net: Net,
+    manifest: Omit<RecommenderManifest, "kind">,
+    table?: TransitionTable,
+  ) {
     this.net = net;
     this.itemIds = Int32Array.from(manifest.itemIds);
     this.features = validateFeatureSpec(manifest.features);
@@ -82,11 +102,44 @@ export class Recommender implements RecommenderModel {
         `network sizes (${bags} bags, ${c.output} outputs) do not match ${V} items × ${this.features.bags.length} bags`,
       );
     }
+    const t = manifest.transitions;
+    if (t) {
+      if (!table) throw corrupt("the manifest names a transition term but there is no table");
+      checkTransitionTable(table, V);
+      if (!(typeof t.weight === "number" && Number.isFinite(t.weight) && t.weight >= 0)) {
+        throw corrupt(`transition weight must be a number ≥ 0, got ${t.weight}`);
+      }
+      this.transitions = new Transitions(table, validateTransitionSpec(t.spec), t.weight);
+    }
   }
 
-  /** FLOP of scoring one history of `length` movies against the whole catalogue. */
+  /** The same network and vocabulary with another transition term (none when omitted). */
+  withTransitions(
+    t?: { table: TransitionTable; spec: TransitionSpec; weight: number },
+  ): Recommender {
+    return new Recommender(this.net, {
+      itemIds: Array.from(this.itemIds),
+      features: this.features,
+      info: this.info,
+      transitions: t && { spec: t.spec, weight: t.weight },
+    }, t?.table);
+  }
+
+  // Adds the transition term to rows [0, histories.length) of `logits`.
+  #addTransitions(histories: readonly ArrayLike<number>[], logits: Float32Array): void {
+    const t = this.transitions;
+    if (!t || t.weight === 0) return;
+    const V = this.size;
+    histories.forEach((h, b) => t.addTo(h, logits.subarray(b * V, (b + 1) * V)));
+  }
+
+  /**
+   * FLOP of scoring one history of `length` movies against the whole catalogue (the transition
+   * term counted as a multiply-add per successor it can touch).
+   */
   flopPerHistory(length = 50): number {
-    return 2 * inferenceMacs(this.net.config, maxNonZeros(this.features, length));
+    const t = this.transitions && this.transitions.weight > 0 ? this.transitions.maxTouched : 0;
+    return 2 * (inferenceMacs(this.net.config, maxNonZeros(this.features, length)) + t);
   }
 
   /** Number of items the model ranks. */
@@ -110,6 +163,7 @@ export class Recommender implements RecommenderModel {
   scoreInto(histories: readonly ArrayLike<number>[], out: Float32Array): void {
     for (const [s, e] of this.#chunks(histories)) {
       const logits = this.net.predict(this.encode(histories.slice(s, e)));
+      this.#addTransitions(histories.slice(s, e), logits);
       out.set(logits.subarray(0, (e - s) * this.size), s * this.size);
     }
   }
@@ -183,7 +237,10 @@ export class Recommender implements RecommenderModel {
     const out: Scored[][] = new Array(requests.length);
     const lengths = excludes.map((e) => e.length);
     for (const [s, e] of this.#chunks(histories, lengths)) {
-      this.net.predict(this.encode(histories.slice(s, e)));
+      this.#addTransitions(
+        histories.slice(s, e),
+        this.net.predict(this.encode(histories.slice(s, e))),
+      );
       const k = Math.min(V, Math.max(...requests.slice(s, e).map((r) => r.k)));
       if (k <= ROWS_K_MAX && !this.net.config.training) {
         // Every row's exclusions, mask and top-k in one kernel call.
@@ -250,15 +307,16 @@ export class Recommender implements RecommenderModel {
    * {@link explain} for many histories at once: every history and each of its leave-one-out
    * variants go through the network together, in batched passes that stop before the output
    * layer (a score is u · O[target] + bias, so only the targets' dot products are needed, not the
-   * catalogue). Movies older than every bag's window cannot change a score and are not tried.
-   * Answer `i`, target `j` explains `requests[i].targets[j]`.
+   * catalogue), plus the transition term of each variant for each target, exactly as scoring adds
+   * it. Movies older than every bag's window and the transition voters cannot change a score and
+   * are not tried. Answer `i`, target `j` explains `requests[i].targets[j]`.
    */
   explainMany(
     requests: readonly { history: readonly number[]; targets: readonly number[] }[],
     options: { max?: number } = {},
   ): Because[][][] {
     const max = options.max ?? 3;
-    const window = historyWindow(this.features);
+    const window = Math.max(historyWindow(this.features), this.transitions?.spec.last ?? 0);
     const variants: number[][] = [];
     const plans = requests.map((r) => {
       const idx = r.history.map((id) => this.indexOf(id)).filter((i) => i >= 0);
@@ -278,16 +336,17 @@ export class Recommender implements RecommenderModel {
       for (let j = 0; j < K; j++) x += u[v * K + j] * row[j];
       return x;
     };
+    const term = (v: number, t: number) => this.transitions?.termOf(variants[v], t) ?? 0;
     return requests.map((r, i) => {
       const { first, tried } = plans[i];
       return r.targets.map((target) => {
         const t = this.indexOf(target);
         if (t < 0) return [];
         const { row } = this.net.outputRow(t);
-        const full = dot(first, row);
+        const full = dot(first, row) + term(first, t);
         const drops = tried.map((m, j) => ({
           movieId: this.itemIds[m],
-          contribution: full - dot(first + 1 + j, row),
+          contribution: full - dot(first + 1 + j, row) - term(first + 1 + j, t),
         }));
         return strongestReasons(drops, target, max);
       });
@@ -313,16 +372,26 @@ export class Recommender implements RecommenderModel {
     info: Record<string, unknown> = {},
     options: { tables?: TableDtype } = {},
   ): Promise<Uint8Array> {
+    const t = this.transitions;
     const manifest: RecommenderManifest = {
       kind: "reelrank-next-item",
       family: "mlp",
       itemIds: Array.from(this.itemIds),
       features: this.features,
       info: { ...this.info, ...info },
+      ...(t ? { transitions: { spec: t.spec, weight: t.weight } } : {}),
     };
+    const extra = t
+      ? new Map<string, Int32Array | Float32Array>([
+        [TRANSITION_TENSORS[0], t.table.offsets],
+        [TRANSITION_TENSORS[1], t.table.cols],
+        [TRANSITION_TENSORS[2], t.table.vals],
+      ])
+      : undefined;
     return saveCheckpoint(this.net, {
       metadata: manifest as unknown as Record<string, unknown>,
       tables: options.tables,
+      extra,
     });
   }
 
@@ -332,7 +401,7 @@ export class Recommender implements RecommenderModel {
     bytes: Uint8Array,
     options: { batchSize?: number } = {},
   ): Promise<Recommender> {
-    const { net, metadata } = await loadCheckpoint(kernel, bytes, {
+    const { net, metadata, extra } = await loadCheckpoint(kernel, bytes, {
       batchSize: options.batchSize ?? 256,
       maxNnz: INFER_MAX_NNZ,
       maxCandidates: 0,
@@ -344,7 +413,20 @@ export class Recommender implements RecommenderModel {
         `checkpoint is not a reelrank next-item model (manifest kind "${String(m.kind)}")`,
       );
     }
-    return new Recommender(net, m);
+    let table: TransitionTable | undefined;
+    if (m.transitions) {
+      const [offsets, cols, vals] = TRANSITION_TENSORS.map((n) => extra.get(n));
+      if (
+        !(offsets instanceof Int32Array && cols instanceof Int32Array &&
+          vals instanceof Float32Array)
+      ) {
+        throw corrupt(
+          `checkpoint names a transition term but lacks its tensors ${TRANSITION_TENSORS}`,
+        );
+      }
+      table = { offsets, cols, vals };
+    }
+    return new Recommender(net, m, table);
   }
 
   /**

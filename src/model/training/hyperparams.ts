@@ -168,6 +168,20 @@ export const HYPERPARAMS = {
     max: 64,
     help: "independently seeded networks averaged into one",
   },
+  transitionWindow: {
+    type: "int",
+    default: 5,
+    min: 0,
+    max: 100,
+    help: "item-to-item transition term: pairs up to N movies apart; 0 = the network alone",
+  },
+  transitionKeep: {
+    type: "int",
+    default: 100,
+    min: 1,
+    max: 1 << 16,
+    help: "successors kept per movie in the transition term",
+  },
   seed: {
     type: "int",
     default: 1,

@@ -57,6 +57,8 @@ export interface TrainStepResult {
   params: TrainParams;
   epochs: EpochLog[];
   bestEpochs: number[];
+  /** The transition term's weight, chosen on validation (0 = the network alone). */
+  transitionWeight: number;
   trainSeconds: number;
   users: number;
   items: number;
@@ -173,6 +175,7 @@ async function trainInRun(
   await run.logMetrics({
     ...Object.fromEntries(trained.bestEpochs.map((b, i) => [`member${i + 1}_best_epoch`, b])),
     train_seconds: trained.seconds,
+    transition_weight: trained.transitionWeight,
     checkpoint_bytes: bytes.length,
     served_flop_per_history: trained.model.flopPerHistory(),
   });
@@ -183,6 +186,7 @@ async function trainInRun(
     params: p,
     epochs: trained.epochs,
     bestEpochs: trained.bestEpochs,
+    transitionWeight: trained.transitionWeight,
     trainSeconds: trained.seconds,
     users: split.users.length,
     items: split.universe.size,

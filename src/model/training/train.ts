@@ -5,15 +5,18 @@
  * step's cost independent of the catalogue; movies already in the prefix are masked out of its
  * softmax (they are never the answer, and the evaluation excludes them too); input items are
  * dropped at random; early stopping keeps each member's best epochs on validation NDCG@10; the
- * members are folded into one network.
+ * members are folded into one network; an item-to-item transition term (../transitions.ts), its
+ * weight chosen on validation, is added to its logits.
  */
 import type { Split } from "../../features/split.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { foldMembers, type Member } from "../network/fold.ts";
 import { INFER_MAX_NNZ, Recommender } from "../recommender.ts";
+import { DEFAULT_TRANSITIONS } from "../transitions.ts";
 import { resolveParams, type TrainParams } from "./hyperparams.ts";
 import { type EpochLog, type MemberResult, type StepProgress, trainMember } from "./member.ts";
 import { splitInteractionsOf, trainMemberInWorker } from "./member_pool.ts";
+import { fitTransitionTerm } from "./transition_term.ts";
 
 /** The trained model and how it got there. */
 export interface TrainResult {
@@ -22,6 +25,9 @@ export interface TrainResult {
   epochs: EpochLog[];
   /** Each member's best epoch. */
   bestEpochs: number[];
+  /** The transition term's weight chosen on validation (0: none or not helping), and the curve. */
+  transitionWeight: number;
+  transitionValidation: [number, number][];
   seconds: number;
 }
 
@@ -81,11 +87,21 @@ export async function trainRecommender(
   }
   const members: Member[] = results.map((r) => ({ config: r.config, state: r.state }));
   const folded = foldMembers(kernel, members, { batchSize: 256, maxNnz: INFER_MAX_NNZ });
+  let model = new Recommender(folded, { itemIds, features: p.features });
+  let transitionValidation: [number, number][] = [];
+  if (p.transitionWindow > 0) {
+    const spec = { ...DEFAULT_TRANSITIONS, window: p.transitionWindow, keep: p.transitionKeep };
+    const fit = fitTransitionTerm(model, split, spec);
+    model = model.withTransitions(fit);
+    transitionValidation = fit.validation;
+  }
   return {
-    model: new Recommender(folded, { itemIds, features: p.features }),
+    model,
     params: p,
     epochs,
     bestEpochs: results.map((r) => r.bestEpoch),
+    transitionWeight: model.transitions?.weight ?? 0,
+    transitionValidation,
     seconds: (performance.now() - started) / 1000,
   };
 }

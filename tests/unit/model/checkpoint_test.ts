@@ -1,4 +1,4 @@
-/** Checkpoints (v2): exact float32 round trip, float16 / 8-bit tables within bounds, and every kind of damage refused as CORRUPT. */
+/** Checkpoints (v2, and v3 with extra tensors): exact float32 round trip, float16 / 8-bit tables within bounds, and every kind of damage refused as CORRUPT. */
 import assert from "node:assert/strict";
 import { ReelrankError } from "../../../src/errors.ts";
 import { Kernel } from "../../../src/model/kernel/kernel.ts";
@@ -201,11 +201,59 @@ Deno.test("a file with another magic or format version is refused as CORRUPT", a
     version[8] = 9;
     await assert.rejects(
       readCheckpoint(version),
-      isCorrupt(new RegExp(`version 9 is not supported, expected ${CHECKPOINT_VERSION}`)),
+      isCorrupt(/version 9 is not supported, expected one of 2, 3/),
     );
     const v1 = bytes.slice();
     v1[8] = 1;
     await assert.rejects(readCheckpoint(v1), isCorrupt(/version 1 is not supported/));
+  } finally {
+    kernel.close();
+  }
+});
+
+Deno.test("extra tensors make a version 3 file (int32 exact, floats like the tables); without them the file is version 2", async () => {
+  const kernel = await Kernel.create({ threads: 1 });
+  try {
+    const net = trained(kernel);
+    const version = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(8, true);
+    const plain = await saveCheckpoint(net);
+    assert.equal(version(plain), 2);
+    assert.equal((await readCheckpoint(plain)).extra.size, 0);
+    const ids = Int32Array.from([0, 3, 2 ** 31 - 1, -7]);
+    const vals = Float32Array.from([0.1, 1 / 3, 0.000123, 2]);
+    for (const tables of ["f32", "f16"] as const) {
+      const extra = new Map<string, Int32Array | Float32Array>([["x:ids", ids], ["x:vals", vals]]);
+      const bytes = await saveCheckpoint(net, { tables, extra });
+      assert.equal(version(bytes), CHECKPOINT_VERSION);
+      assert.equal(CHECKPOINT_VERSION, 3);
+      const ck = await readCheckpoint(bytes);
+      assert.deepEqual(ck.extra.get("x:ids"), ids);
+      const got = ck.extra.get("x:vals")!;
+      assert.ok(got instanceof Float32Array);
+      vals.forEach((v, i) =>
+        assert.ok(
+          Math.abs(got[i] - v) <= (tables === "f32" ? 0 : Math.abs(v) * 2 ** -11 + 2 ** -25),
+        )
+      );
+      // The network itself loads as from a version 2 file.
+      const { net: loaded, extra: loadedExtra } = await loadCheckpoint(kernel, bytes);
+      assert.deepEqual(
+        loaded.view("p:E"),
+        (await loadCheckpoint(kernel, await saveCheckpoint(net, { tables }))).net.view("p:E"),
+      );
+      assert.deepEqual(loadedExtra.get("x:ids"), ids);
+    }
+    // An extra tensor must be named x:…, and a version 2 file cannot carry one.
+    await assert.rejects(
+      saveCheckpoint(net, { extra: new Map([["p:E", ids]]) }),
+      /extra checkpoint tensor names start with "x:"/,
+    );
+    const v2 = (await saveCheckpoint(net, { extra: new Map([["x:ids", ids]]) })).slice();
+    v2[8] = 2;
+    await assert.rejects(
+      readCheckpoint(await resign(v2)),
+      isCorrupt(/version 2 cannot hold extra tensor x:ids/),
+    );
   } finally {
     kernel.close();
   }

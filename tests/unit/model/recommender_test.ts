@@ -134,7 +134,9 @@ Deno.test("flopPerHistory() is twice the inference multiply-adds of a history's 
   try {
     const c = model.net.config;
     const nnz = maxNonZeros(model.features, 50);
-    assert.equal(model.flopPerHistory(), 2 * inferenceMacs(c, nnz));
+    // Plus a multiply-add per successor the transition term can touch, when it has a weight.
+    const t = model.transitions?.weight ? model.transitions.maxTouched : 0;
+    assert.equal(model.flopPerHistory(), 2 * (inferenceMacs(c, nnz) + t));
     assert.ok(model.flopPerHistory(10) < model.flopPerHistory(50));
     // The output layer alone is K · V multiply-adds.
     const K = c.projection || c.hidden[c.hidden.length - 1];

@@ -47,7 +47,9 @@ Deno.test("trainRecommender() learns sequences: validation and test NDCG@10 far 
       result.epochs.every((e) => e.valNdcg10 <= best.valNdcg10),
       "the kept epoch has the best validation NDCG@10",
     );
-    const again = await evaluateRanking(split, scorer, { phase: "validation" });
+    // The network alone (without the transition term added after training) is the kept epoch.
+    const network = result.model.withTransitions().scorer();
+    const again = await evaluateRanking(split, network, { phase: "validation" });
     assert.ok(
       Math.abs(again.ndcg10 - best.valNdcg10) < 1e-9,
       `the best epoch's weights are the ones kept: ${again.ndcg10} vs ${best.valNdcg10}`,
