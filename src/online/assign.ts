@@ -18,7 +18,9 @@ export function unitHash(text: string): number {
 }
 
 /** The key a subject is hashed under: users and visitors never share one. */
-export function subjectKey(who: { userId?: number | null; visitorId?: string | null }): string | null {
+export function subjectKey(
+  who: { userId?: number | null; visitorId?: string | null },
+): string | null {
   if (who.userId !== undefined && who.userId !== null) return `u:${who.userId}`;
   if (who.visitorId) return `v:${who.visitorId}`;
   return null;

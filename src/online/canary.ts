@@ -148,8 +148,7 @@ export function decideCanary(
     { successes: staging.watched, n: staging.impressions },
   );
   const base = { ...arms, z: test.z, pValue: test.pValue, ...rule };
-  const rate = (a: ArmSample) =>
-    a.impressions ? (a.watched / a.impressions).toFixed(4) : "none";
+  const rate = (a: ArmSample) => a.impressions ? (a.watched / a.impressions).toFixed(4) : "none";
   if (staging.version === null) {
     return { ...base, promote: false, reason: "no staging version: nothing to promote" };
   }
@@ -182,7 +181,13 @@ export function decideCanary(
 /** Impressions and watched impressions of one version in one arm since `since` (top k). */
 export async function armSample(
   db: Sql,
-  q: { model: string; arm: "production" | "staging"; version: number | null; since: Date; k?: number },
+  q: {
+    model: string;
+    arm: "production" | "staging";
+    version: number | null;
+    since: Date;
+    k?: number;
+  },
 ): Promise<ArmSample> {
   if (q.version === null) return { version: null, impressions: 0, watched: 0 };
   const [r] = await db.query<{ n: number; w: number }>(

@@ -111,11 +111,18 @@ export async function shadowMetrics(db: Sql, q: MetricsQuery): Promise<ShadowMet
      ${where} GROUP BY 1 ORDER BY 1 DESC`,
     params,
   );
-  const watched = await db.query<{ v: number; n: number; found: number; rr: number; rr_sq: number }>(
+  const watched = await db.query<
+    { v: number; n: number; found: number; rr: number; rr_sq: number }
+  >(
     `SELECT v, count(*)::int8 AS n, count(p)::int8 AS found,
        coalesce(sum(1.0 / p), 0)::float8 AS rr, coalesce(sum(1.0 / (p * p)), 0)::float8 AS rr_sq
      FROM (SELECT s.staging_version AS v, array_position(s.movie_ids, o.movie_id) AS p
-       ${where.replace("WHERE", "JOIN impression_outcomes o ON o.impression_id = s.impression_id AND o.type = 'watch' WHERE")}) x
+       ${
+      where.replace(
+        "WHERE",
+        "JOIN impression_outcomes o ON o.impression_id = s.impression_id AND o.type = 'watch' WHERE",
+      )
+    }) x
      GROUP BY v`,
     params,
   );

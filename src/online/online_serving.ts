@@ -12,7 +12,14 @@ import type { ModelHolder, ServedModel } from "../serving/model_holder.ts";
 import { ProductionWatcher } from "../serving/reload.ts";
 import type { RankRequest } from "../serving/scorer.ts";
 import { inShare } from "./assign.ts";
-import { type CanarySettings, DEFAULT_CANARY, getCanary, judgeCanary, promoteStaging, STAGING } from "./canary.ts";
+import {
+  type CanarySettings,
+  DEFAULT_CANARY,
+  getCanary,
+  judgeCanary,
+  promoteStaging,
+  STAGING,
+} from "./canary.ts";
 import { ImpressionLog } from "./impressions.ts";
 import { RowBuffer } from "./row_buffer.ts";
 
@@ -222,7 +229,9 @@ async function insertShadowLists(db: Database, rows: readonly ShadowRow[]): Prom
       overlap10: "float4",
       at: "timestamptz",
     },
-    rows: rows.map((r) => [r.impressionId, r.stagingVersion, r.movieIds, r.overlap10, r.at.toISOString()]),
+    rows: rows.map((
+      r,
+    ) => [r.impressionId, r.stagingVersion, r.movieIds, r.overlap10, r.at.toISOString()]),
     onConflict: { target: ["impression_id"] },
   });
 }

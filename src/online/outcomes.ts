@@ -76,7 +76,14 @@ export async function storeOutcome(
   const rows = await db.query(
     `INSERT INTO impression_outcomes (impression_id, type, position, movie_id, event_id, at)
      VALUES ($1, $2, $3, $4, $5, $6::timestamptz) ON CONFLICT DO NOTHING RETURNING 1`,
-    [input.impressionId, input.type, position, input.movieId, input.eventId, deps.now.toISOString()],
+    [
+      input.impressionId,
+      input.type,
+      position,
+      input.movieId,
+      input.eventId,
+      deps.now.toISOString(),
+    ],
   );
   return {
     impressionId: input.impressionId,

@@ -3,7 +3,12 @@
  * one, then replaces it; requests already queued on the old one finish there before it is freed.
  */
 import { getLogger } from "../log.ts";
-import { MODEL_NAME, type ModelRegistry, type ModelVersion, PRODUCTION } from "../registry/store.ts";
+import {
+  MODEL_NAME,
+  type ModelRegistry,
+  type ModelVersion,
+  PRODUCTION,
+} from "../registry/store.ts";
 import { type Metrics, setModelInfo } from "../observability/metrics.ts";
 import { MicroBatcher } from "./batcher.ts";
 import type { ModelScorer, OpenScorer, Ranked, RankRequest } from "./scorer.ts";

@@ -241,12 +241,16 @@ export class RecommendationService {
       genre: o.genre,
       exclude: o.exclude,
     });
-    return this.#show({
-      strategy: "model",
-      modelVersion: served.version.version,
-      arm: "production",
-      items: this.#items(scored),
-    }, {}, "similar");
+    return this.#show(
+      {
+        strategy: "model",
+        modelVersion: served.version.version,
+        arm: "production",
+        items: this.#items(scored),
+      },
+      {},
+      "similar",
+    );
   }
 
   /** Folds a stored event into memory: the user's history and cache, the popularity counts. */

@@ -98,11 +98,15 @@ export function eventsRoutes(deps: AppDeps) {
         eventId: e.eventId,
       };
       // Checked before anything is stored, so a bad impression leaves no half-recorded event.
-      const position = outcome ? await checkOutcome({ ...outcome, position: e.position }, { impressions }) : null;
+      const position = outcome
+        ? await checkOutcome({ ...outcome, position: e.position }, { impressions })
+        : null;
       let duplicate = false;
-      let timestamp = Math.floor((e.timestamp ?? now.getTime() / 1000));
+      let timestamp = Math.floor(e.timestamp ?? now.getTime() / 1000);
       if (e.userId !== undefined && e.type !== "click") {
-        const stored = await recordEvent(deps.db, { ...e, userId: e.userId, type: e.type }, { now });
+        const stored = await recordEvent(deps.db, { ...e, userId: e.userId, type: e.type }, {
+          now,
+        });
         deps.metrics.events.inc({ outcome: stored.duplicate ? "duplicate" : "stored" });
         if (!stored.duplicate) deps.serving.recommendations.applyEvent(stored);
         duplicate = stored.duplicate;

@@ -43,7 +43,9 @@ export const Canary = z.object({
   startedAt: z.string().nullable().openapi({ format: "date-time" }),
   productionVersion: z.int().nullable(),
   stagingVersion: z.int().nullable(),
-  stagingLoaded: z.int().nullable().openapi({ description: "the staging version this server holds" }),
+  stagingLoaded: z.int().nullable().openapi({
+    description: "the staging version this server holds",
+  }),
 }).openapi("Canary");
 
 const Sample = z.object({ version: z.int().nullable(), impressions: z.int(), watched: z.int() });
@@ -92,4 +94,6 @@ export const BrowserImpression = z.object({
   }),
 }).openapi("BrowserImpression");
 
-export const ImpressionCreated = z.object({ impressionId: z.string() }).openapi("ImpressionCreated");
+export const ImpressionCreated = z.object({ impressionId: z.string() }).openapi(
+  "ImpressionCreated",
+);
