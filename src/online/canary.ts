@@ -147,7 +147,13 @@ export function decideCanary(
     { successes: production.watched, n: production.impressions },
     { successes: staging.watched, n: staging.impressions },
   );
-  const base = { ...arms, z: test.z, pValue: test.pValue, ...rule };
+  const base = {
+    ...arms,
+    z: test.z,
+    pValue: test.pValue,
+    minImpressions: rule.minImpressions,
+    alpha: rule.alpha,
+  };
   const rate = (a: ArmSample) => a.impressions ? (a.watched / a.impressions).toFixed(4) : "none";
   if (staging.version === null) {
     return { ...base, promote: false, reason: "no staging version: nothing to promote" };
