@@ -309,7 +309,8 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     }),
     impressionOutcomes: new Counter({
       name: "reelrank_impression_outcomes_total",
-      help: "Clicks and watches reported on impressions, by type and outcome (stored or duplicate).",
+      help:
+        "Clicks and watches reported on impressions, by type and outcome (stored or duplicate).",
       labelNames: ["type", "outcome"],
       registers,
     }),
