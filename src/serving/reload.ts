@@ -42,6 +42,7 @@ export class ProductionWatcher {
   #again = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #stopped = false;
   /** Why no model is in service, for /ready; null once one is. */
   lastProblem: string | null = "no model loaded yet";
 
@@ -66,6 +67,8 @@ export class ProductionWatcher {
 
   /** Compares the alias with the model in service and switches when they differ (one check at a time). */
   check(): Promise<CheckOutcome> {
+    // A notification already on its way when stop() ran must not start a check afterwards.
+    if (this.#stopped) return Promise.resolve("skipped");
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -128,6 +131,7 @@ export class ProductionWatcher {
 
   /** Stops listening and polling; waits for a check in progress. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#unlisten?.();
     await this.#running;

@@ -9,6 +9,7 @@ import { resolveParams } from "../../../src/pipeline/params.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { RECOMMEND_PARAMS } from "../../../pipelines/recommend_params.ts";
 import { promoteTask } from "../../../pipelines/tasks/promote.ts";
+import type { PromoteResult } from "../../../pipelines/tasks/results.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { withFixture } from "../../helpers/serving.ts";
 import { SMALL_PARAMS } from "../../fixtures/sequences/params.ts";
@@ -36,11 +37,11 @@ dbTest(
         () => resolveParams(RECOMMEND_PARAMS, { "canary-percent": "150" }),
         /canary-percent/,
       );
-      const result = await promoteTask.run(taskContext(ctx, { "canary-percent": "10" }), {
+      const result = (await promoteTask.run(taskContext(ctx, { "canary-percent": "10" }), {
         register: { version: 2, sha256: "x" },
-      });
+      })) as unknown as PromoteResult;
       assert.deepEqual([result.version, result.promoted], [2, false]);
-      assert.match(String(result.reason), /staging, served to 10 % of users/);
+      assert.match(result.reason, /staging, served to 10 % of users/);
       assert.equal((await ctx.registry.getAlias(MODEL_NAME, "production"))?.version, 1);
       assert.equal((await ctx.registry.getAlias(MODEL_NAME, "staging"))?.version, 2);
       const first = await getCanary(db, MODEL_NAME);
