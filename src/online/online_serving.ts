@@ -16,10 +16,10 @@ import {
   type CanarySettings,
   DEFAULT_CANARY,
   getCanary,
-  judgeCanary,
   promoteStaging,
   STAGING,
 } from "./canary.ts";
+import { judgeCanary } from "./canary_rule.ts";
 import { ImpressionLog } from "./impressions.ts";
 import { RowBuffer } from "./row_buffer.ts";
 

@@ -6,7 +6,7 @@
  */
 import { Prng } from "../random.ts";
 import type { ArmMetrics } from "./online_metrics.ts";
-import type { CanaryVerdict } from "./canary.ts";
+import type { CanaryVerdict } from "./canary_rule.ts";
 import type { SimUser, SimWorld } from "./sim_world.ts";
 
 /** What the simulation needs of the app: Hono's `request`. */

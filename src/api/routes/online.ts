@@ -1,7 +1,8 @@
 /** /online: online metrics per version, the canary (admin: set, stop, judge, promote) and impressions of in-browser rankings. */
 import { createRoute } from "@hono/zod-openapi";
 import { invalid, ReelrankError } from "../../errors.ts";
-import { getCanary, judgeCanary, promoteStaging, setCanary, STAGING } from "../../online/canary.ts";
+import { getCanary, promoteStaging, setCanary, STAGING } from "../../online/canary.ts";
+import { judgeCanary } from "../../online/canary_rule.ts";
 import { newImpressionId } from "../../online/impressions.ts";
 import { onlineMetrics, parseWindow, shadowMetrics } from "../../online/online_metrics.ts";
 import { MODEL_NAME, PRODUCTION } from "../../registry/store.ts";

@@ -46,7 +46,7 @@ dbTest(
 );
 
 Deno.test("decideCanary() never promotes an arm below the minimum, however large the gap", async () => {
-  const { decideCanary } = await import("../../../src/online/canary.ts");
+  const { decideCanary } = await import("../../../src/online/canary_rule.ts");
   const rule = { minImpressions: 500, alpha: 0.05 };
   const few = decideCanary({
     production: { version: 1, impressions: 499, watched: 10 },
