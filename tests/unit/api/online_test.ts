@@ -182,3 +182,59 @@ dbTest(
     });
   },
 );
+
+dbTest(
+  "with autoPromote on, the server promotes staging once the rule says so, and serves it at once",
+  async (db) => {
+    await withFixture(db, async ({ app, serving, ctx, clock }) => {
+      await ctx.registry.setAliases(MODEL_NAME, { staging: 2 });
+      const put = await app.request("/api/v1/online/canary", {
+        method: "PUT",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify({ share: 0.5, autoPromote: true, minImpressions: 100, alpha: 0.01 }),
+      });
+      assert.equal(put.status, 200);
+      assert.equal(await serving.online.autoPromote(), false, "no impressions yet");
+      // 200 impressions per arm since the canary started: production 20 % watched, staging 40 %.
+      clock.advance(1_000);
+      const shownAt = clock.now();
+      const rows = [];
+      for (let i = 0; i < 400; i++) {
+        const staging = i % 2 === 1;
+        rows.push({
+          id: `imp-auto-${i}`,
+          model: MODEL_NAME,
+          userId: i + 1,
+          visitorId: null,
+          version: staging ? 2 : 1,
+          arm: staging ? "staging" as const : "production" as const,
+          strategy: "model" as const,
+          movieIds: [1, 2, 3],
+          shownAt,
+        });
+      }
+      for (const r of rows) serving.online.impressions.record(r);
+      await serving.online.flush();
+      const watched = rows.filter((r, i) => r.arm === "staging" ? i % 5 < 2 : i % 10 < 2);
+      await db.query(
+        `INSERT INTO impression_outcomes (impression_id, type, position, movie_id, event_id, at)
+       SELECT id, 'watch', 1, 1, 'e-' || id, $2 FROM unnest($1::text[]) AS id`,
+        [watched.map((r) => r.id), shownAt.toISOString()],
+      );
+      assert.equal(await serving.online.autoPromote(), true);
+      assert.equal((await ctx.registry.getAlias(MODEL_NAME, "production"))?.version, 2);
+      const [move] = (await ctx.registry.aliasHistory(MODEL_NAME, { alias: "production" })).slice(
+        -1,
+      );
+      assert.match(move.reason, /^canary rule: staging is better/);
+      assert.equal(serving.version(), 2, "this server switched at once");
+      assert.equal((await (await app.request("/api/v1/online/canary")).json()).share, 0);
+    }, {
+      prepare: async (ctx) => {
+        await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 1, seed: 5 } });
+        await ctx.registry.setAliases(MODEL_NAME, { production: 1 });
+        await ctx.releaseKernel();
+      },
+    });
+  },
+);
