@@ -13,6 +13,7 @@ import { bytes, metric, when } from "../components/format.ts";
 import { OnlineTable } from "../components/online_table.tsx";
 import { Island } from "../island.tsx";
 import AliasButton from "../islands/AliasButton.tsx";
+import CanaryControls from "../islands/CanaryControls.tsx";
 import TokenBox from "../islands/TokenBox.tsx";
 import { page } from "./page.ts";
 
@@ -87,6 +88,10 @@ function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null })
   );
 }
 
+function stagingOf(data: RegistryData): number | null {
+  return data.versions.find((v) => v.aliases.includes(STAGING))?.version ?? null;
+}
+
 function canaryLine(data: RegistryData): string {
   const staging = data.versions.find((v) => v.aliases.includes(STAGING));
   const c = data.canary;
@@ -158,6 +163,19 @@ export function RegistryPage({ data }: { data: RegistryData }) {
       <p class="canary">
         {canaryLine(data)}
       </p>
+      {stagingOf(data)
+        ? (
+          <Island
+            name="CanaryControls"
+            component={CanaryControls}
+            props={{
+              stagingVersion: stagingOf(data)!,
+              share: data.canary.share,
+              shadowShare: data.canary.shadowShare,
+            }}
+          />
+        )
+        : null}
       <OnlineTable rows={data.online} versions={data.versions} />
       <h2>Alias history</h2>
       <div class="table-wrap">

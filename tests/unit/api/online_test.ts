@@ -156,6 +156,9 @@ dbTest(
       const report = await (await app.request("/api/v1/online/metrics?window=1d")).json();
       assert.equal(report.shadow[0].stagingVersion, 2);
       assert.equal(report.shadow[0].lists, 1);
+      const staging = await (await app.request("/admin/registry")).text();
+      assert.match(staging, /data-island="CanaryControls"/);
+      assert.match(staging, /Staging version 2 serves 0\.0 % of users \(shadow 100\.0 %/);
       // Stop, then promote by hand.
       const stopped = await (await app.request("/api/v1/online/canary", {
         method: "DELETE",
@@ -173,6 +176,7 @@ dbTest(
       const page = await (await app.request("/admin/registry")).text();
       assert.match(page, /Online evaluation/);
       assert.match(page, /data-arm="staging"/);
+      assert.doesNotMatch(page, /data-island="CanaryControls"/, "no staging: no controls");
     }, {
       prepare: async (ctx) => {
         await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 1, seed: 5 } });
