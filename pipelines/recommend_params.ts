@@ -83,6 +83,15 @@ export const RECOMMEND_PARAMS: ParamTable = {
     task: "train",
   },
   ...trainingParams("train"),
+  "canary-percent": {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 100,
+    help: "above 0: the new version goes to staging, served to this percentage of users (a " +
+      "canary judged online), instead of through the offline gate to production",
+    task: "promote",
+  },
   k: {
     type: "int",
     default: 20,

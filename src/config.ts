@@ -56,6 +56,11 @@ export interface Config {
    * winner on validation NDCG@10 must keep validation coverage@10 within this much of production's.
    */
   gateCoverageTolerance?: number;
+  /**
+   * Impressions a server holds in memory before writing them (`REELRANK_IMPRESSION_BUFFER`,
+   * default 10,000): more are dropped and counted rather than slowing requests.
+   */
+  impressionBuffer: number;
   /** True under CI (`CI=true`): progress output stays quiet. */
   ci: boolean;
   /** Values that must never be printed: used by the logger to scrub messages. */
@@ -235,6 +240,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     },
     familyMemoryMiB,
     gateCoverageTolerance,
+    impressionBuffer: positiveNumber(env, "REELRANK_IMPRESSION_BUFFER", 10_000, true),
     ci: env.CI === "true" || env.CI === "1",
     secrets,
   });

@@ -181,6 +181,50 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
         expr: "time() - max by (kind) (reelrank_drift_last_check_timestamp_seconds)",
         legend: "{{kind}}",
       }], "s"),
+      ts(
+        "Online rates by version and arm",
+        "Last hour: share of impressions with a watch / a click in the top 10, and the mean " +
+          "1/position of watched items; canary arms side by side.",
+        [
+          {
+            expr: "max by (version, arm) (reelrank_online_watch_rate_ratio)",
+            legend: "watch v{{version}} {{arm}}",
+          },
+          {
+            expr: "max by (version, arm) (reelrank_online_ctr_ratio)",
+            legend: "CTR@10 v{{version}} {{arm}}",
+          },
+          {
+            expr: "max by (version, arm) (reelrank_online_watched_reciprocal_position_ratio)",
+            legend: "1/position v{{version}} {{arm}}",
+          },
+        ],
+        "percentunit",
+      ),
+      ts(
+        "Impressions, canary and shadow",
+        "Impressions per second by arm, written and dropped; outcomes; shadow lists; the shares.",
+        [
+          { expr: "sum by (arm) (rate(reelrank_impressions_total[5m]))", legend: "{{arm}}/s" },
+          { expr: "sum(rate(reelrank_impressions_written_total[5m]))", legend: "written/s" },
+          {
+            expr: "sum by (reason) (rate(reelrank_impressions_dropped_total[5m]))",
+            legend: "dropped ({{reason}})/s",
+          },
+          {
+            expr: "sum by (type) (rate(reelrank_impression_outcomes_total[5m]))",
+            legend: "{{type}}/s",
+          },
+          { expr: "sum(rate(reelrank_shadow_lists_total[5m]))", legend: "shadow lists/s" },
+          {
+            expr: "sum by (reason) (rate(reelrank_shadow_skipped_total[5m]))",
+            legend: "shadow skipped ({{reason}})/s",
+          },
+          { expr: "max(reelrank_online_impressions)", legend: "impressions, last hour" },
+          { expr: "max(reelrank_canary_share_ratio)", legend: "canary share" },
+          { expr: "max(reelrank_shadow_share_ratio)", legend: "shadow share" },
+        ],
+      ),
       logs(
         "Model and drift logs",
         "Model switches, load failures and drift reports.",

@@ -21,6 +21,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { modelsRoutes } from "./routes/models.ts";
 import { moviesRoutes } from "./routes/movies.ts";
+import { onlineRoutes } from "./routes/online.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { pipelineRoutes } from "./routes/pipeline.ts";
 import { recommendationsRoutes } from "./routes/recommendations.ts";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     .route("/", moviesRoutes(deps))
     .route("/", eventsRoutes(deps))
     .route("/", modelsRoutes(deps))
+    .route("/", onlineRoutes(deps))
     .route("/", browserModelRoutes(deps))
     .route("/", runsRoutes(deps))
     .route("/", pipelineRoutes(deps));

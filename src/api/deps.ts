@@ -14,7 +14,10 @@ export interface AppDeps {
   db: Sql;
   registry: ModelRegistry;
   tracking: TrackingStore;
-  serving: Pick<Serving, "recommendations" | "problem" | "watcher" | "catalog" | "version">;
+  serving: Pick<
+    Serving,
+    "recommendations" | "problem" | "watcher" | "catalog" | "version" | "online"
+  >;
   metrics: Metrics;
   /** The pipeline engine runs started through the API execute in; without it /pipeline answers 503. */
   pipeline?: PipelineService;

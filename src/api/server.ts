@@ -6,6 +6,7 @@ import type { PipelineService } from "../pipeline/service.ts";
 import type { OpenScorer } from "../serving/scorer.ts";
 import { type Serving, startServing } from "../serving/serving.ts";
 import { attachDatabaseGauges } from "../observability/database_gauges.ts";
+import { attachOnlineGauges } from "../online/gauges.ts";
 import { createApp } from "./app.ts";
 
 /** A listening server. */
@@ -37,6 +38,8 @@ export interface ServerOptions {
   http?: HttpSecurity;
   /** The pipeline engine behind /api/v1/pipeline (without it those routes answer 503). */
   pipeline?: PipelineService;
+  /** Impressions held in memory at most (REELRANK_IMPRESSION_BUFFER). */
+  impressionBuffer?: number;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -47,6 +50,7 @@ export async function startServer(
   const metrics = options.metrics ?? createMetrics();
   // The workhorse exports what is stored (data, snapshots, drift), whoever wrote it.
   attachDatabaseGauges(metrics, { db: ctx.db, objects: ctx.objects, clock: ctx.clock });
+  attachOnlineGauges(metrics, { db: ctx.db, clock: ctx.clock });
   const serving = await startServing(ctx, {
     metrics,
     clock: ctx.clock,
@@ -54,6 +58,7 @@ export async function startServer(
     maxBatch: options.maxBatch,
     pollMs: options.pollMs,
     threads: options.threads,
+    impressionBuffer: options.impressionBuffer,
   });
   const app = createApp({
     db: ctx.db,

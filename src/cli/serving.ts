@@ -28,6 +28,7 @@ export async function serveUntilSignal(
     metrics: ctx.metrics,
     http: ctx.config.http,
     pipeline: engine,
+    impressionBuffer: ctx.config.impressionBuffer,
   });
   const forget = await writeServerAddress(ctx.config.dataDir, server.url);
   const version = server.serving.version();

@@ -51,6 +51,30 @@ export interface Metrics {
   recommendationOverlap: Gauge;
   /** Unix time of the newest drift report, by kind (data or recommendations). */
   driftLastCheck: Gauge<"kind">;
+  /** Impressions recorded (queued for the database), by arm and strategy. */
+  impressions: Counter<"arm" | "strategy">;
+  /** Impressions written to the database. */
+  impressionsWritten: Counter;
+  /** Impressions lost: `full` (over REELRANK_IMPRESSION_BUFFER) or `error` (a write that failed for good). */
+  impressionsDropped: Counter<"reason">;
+  /** Clicks and watches reported on impressions, by type and outcome (stored or duplicate). */
+  impressionOutcomes: Counter<"type" | "outcome">;
+  /** Shadow lists staging ranked and that were written. */
+  shadowLists: Counter;
+  /** Shadow rankings not made or lost, by reason (busy, error, full). */
+  shadowSkipped: Counter<"reason">;
+  /** Share of users served by staging (the canary). */
+  canaryShare: Gauge;
+  /** Share of production answers staging shadows. */
+  shadowShare: Gauge;
+  /** CTR@10 over the last hour, by version and arm (read from the database when scraped). */
+  onlineCtr: Gauge<"version" | "arm">;
+  /** Watch rate (impressions with a watch in the top 10) over the last hour, by version and arm. */
+  onlineWatchRate: Gauge<"version" | "arm">;
+  /** Mean reciprocal position of watched items over the last hour, by version and arm. */
+  onlineReciprocalPosition: Gauge<"version" | "arm">;
+  /** Impressions over the last hour, by version and arm (the sample behind the rates). */
+  onlineImpressions: Gauge<"version" | "arm">;
   /**
    * Runs `refresh` whenever the stored-state gauges above (data rows, ingest, snapshot, drift) are
    * scraped, once per scrape however many of them ask; the server reads the database with it.
@@ -263,6 +287,79 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       name: "reelrank_drift_last_check_timestamp_seconds",
       help: "Unix time of the newest drift report, by kind (data or recommendations).",
       labelNames: ["kind"],
+      collect,
+      registers,
+    }),
+    impressions: new Counter({
+      name: "reelrank_impressions_total",
+      help: "Recommendation answers recorded as impressions, by arm and strategy.",
+      labelNames: ["arm", "strategy"],
+      registers,
+    }),
+    impressionsWritten: new Counter({
+      name: "reelrank_impressions_written_total",
+      help: "Impressions written to the database (in batches, off the request path).",
+      registers,
+    }),
+    impressionsDropped: new Counter({
+      name: "reelrank_impressions_dropped_total",
+      help: "Impressions lost: full (over the in-memory bound) or error (a failed write).",
+      labelNames: ["reason"],
+      registers,
+    }),
+    impressionOutcomes: new Counter({
+      name: "reelrank_impression_outcomes_total",
+      help:
+        "Clicks and watches reported on impressions, by type and outcome (stored or duplicate).",
+      labelNames: ["type", "outcome"],
+      registers,
+    }),
+    shadowLists: new Counter({
+      name: "reelrank_shadow_lists_total",
+      help: "Lists the staging model ranked in the shadow of production answers, written.",
+      registers,
+    }),
+    shadowSkipped: new Counter({
+      name: "reelrank_shadow_skipped_total",
+      help: "Shadow rankings not made or lost, by reason (busy, error, full).",
+      labelNames: ["reason"],
+      registers,
+    }),
+    canaryShare: new Gauge({
+      name: "reelrank_canary_share_ratio",
+      help: "Share of users and visitors served by the staging model (the canary).",
+      registers,
+    }),
+    shadowShare: new Gauge({
+      name: "reelrank_shadow_share_ratio",
+      help: "Share of production answers the staging model also ranks, unseen (the shadow).",
+      registers,
+    }),
+    onlineCtr: new Gauge({
+      name: "reelrank_online_ctr_ratio",
+      help: "CTR@10 over the last hour: share of impressions with a click in the top 10.",
+      labelNames: ["version", "arm"],
+      collect,
+      registers,
+    }),
+    onlineWatchRate: new Gauge({
+      name: "reelrank_online_watch_rate_ratio",
+      help: "Share of impressions over the last hour with a watch in the top 10.",
+      labelNames: ["version", "arm"],
+      collect,
+      registers,
+    }),
+    onlineReciprocalPosition: new Gauge({
+      name: "reelrank_online_watched_reciprocal_position_ratio",
+      help: "Mean of 1/position of the items watched from impressions over the last hour.",
+      labelNames: ["version", "arm"],
+      collect,
+      registers,
+    }),
+    onlineImpressions: new Gauge({
+      name: "reelrank_online_impressions",
+      help: "Impressions over the last hour, by model version and arm.",
+      labelNames: ["version", "arm"],
       collect,
       registers,
     }),

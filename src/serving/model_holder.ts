@@ -3,7 +3,12 @@
  * one, then replaces it; requests already queued on the old one finish there before it is freed.
  */
 import { getLogger } from "../log.ts";
-import { MODEL_NAME, type ModelRegistry, type ModelVersion } from "../registry/store.ts";
+import {
+  MODEL_NAME,
+  type ModelRegistry,
+  type ModelVersion,
+  PRODUCTION,
+} from "../registry/store.ts";
 import { type Metrics, setModelInfo } from "../observability/metrics.ts";
 import { MicroBatcher } from "./batcher.ts";
 import type { ModelScorer, OpenScorer, Ranked, RankRequest } from "./scorer.ts";
@@ -30,6 +35,8 @@ export interface ModelHolderOptions {
   maxBatch?: number;
   /** Kernel threads per loaded model (default 1). */
   threads?: number;
+  /** The alias it serves (default production); only production sets the model-info gauges. */
+  alias?: string;
 }
 
 /** Holds at most one served model and switches it without dropping a request. */
@@ -79,9 +86,16 @@ export class ModelHolder {
     };
     const old = this.#current;
     this.#current = served;
-    m.modelSwitches.inc();
-    setModelInfo(m, v);
-    log.info("model in service", { version: v.version, previous: old?.version.version ?? null });
+    const production = (this.#o.alias ?? PRODUCTION) === PRODUCTION;
+    if (production) {
+      m.modelSwitches.inc();
+      setModelInfo(m, v);
+    }
+    log.info("model in service", {
+      alias: this.#o.alias ?? PRODUCTION,
+      version: v.version,
+      previous: old?.version.version ?? null,
+    });
     if (old) this.#retire(old);
     // The switch has happened: a follower that fails (a catalogue refresh) is logged, not thrown,
     // so the version is not mistaken for one that failed to load.
@@ -100,6 +114,13 @@ export class ModelHolder {
       log.error("could not free a retired model", { version: old.version.version, error: err })
     ).finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
+  }
+
+  /** Stops serving the current model (the alias was removed); it is freed once its queue drains. */
+  unload(): void {
+    const cur = this.#current;
+    this.#current = null;
+    if (cur) this.#retire(cur);
   }
 
   /** Frees the model in service and any still retiring. */

@@ -21,6 +21,13 @@ export interface WatcherOptions {
   pollMs?: number;
   /** Wait before trying a version that failed again (default 60 s). */
   retryMs?: number;
+  /** The alias followed (default production). */
+  alias?: string;
+  /**
+   * Whether the alias's version should be loaded now (default always); when false the holder
+   * unloads. The staging watcher loads staging only while a canary or shadow needs it.
+   */
+  wanted?: () => boolean | Promise<boolean>;
 }
 
 /** What the last check found. */
@@ -35,6 +42,7 @@ export class ProductionWatcher {
   #again = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #stopped = false;
   /** Why no model is in service, for /ready; null once one is. */
   lastProblem: string | null = "no model loaded yet";
 
@@ -59,6 +67,8 @@ export class ProductionWatcher {
 
   /** Compares the alias with the model in service and switches when they differ (one check at a time). */
   check(): Promise<CheckOutcome> {
+    // A notification already on its way when stop() ran must not start a check afterwards.
+    if (this.#stopped) return Promise.resolve("skipped");
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -76,12 +86,18 @@ export class ProductionWatcher {
   async #check(): Promise<CheckOutcome> {
     let target;
     try {
-      target = await this.#o.registry.getAlias(MODEL_NAME, PRODUCTION);
+      target = await this.#o.registry.getAlias(MODEL_NAME, this.#o.alias ?? PRODUCTION);
+      if (target && this.#o.wanted && !(await this.#o.wanted())) target = null;
     } catch (err) {
-      log.warn("could not read the production alias", { error: err });
+      log.warn("could not read the alias", { alias: this.#o.alias ?? PRODUCTION, error: err });
       return "skipped";
     }
     const current = this.#holder.current?.version.version;
+    if (!target && this.#o.alias !== undefined && this.#o.alias !== PRODUCTION) {
+      // Staging removed or no longer needed: free it (production is never unloaded this way).
+      if (current !== undefined) this.#holder.unload();
+      return "no-production";
+    }
     if (!target) {
       if (current === undefined) this.lastProblem = "no production model: train one first";
       return "no-production";
@@ -99,7 +115,8 @@ export class ProductionWatcher {
       this.#failed.set(target.version, now);
       const code = (err as { code?: string }).code ?? "UNKNOWN";
       this.#o.metrics.modelLoadFailures.inc({ reason: code });
-      log.error("could not load the production model; the previous one keeps serving", {
+      log.error("could not load the aliased model; the previous one keeps serving", {
+        alias: this.#o.alias ?? PRODUCTION,
         version: target.version,
         serving: current ?? null,
         error: err,
@@ -114,6 +131,7 @@ export class ProductionWatcher {
 
   /** Stops listening and polling; waits for a check in progress. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#unlisten?.();
     await this.#running;

@@ -1,10 +1,15 @@
-/** Starts serving: histories and catalogue in memory, the production model loaded, the alias and events followed. */
+/**
+ * Starts serving: histories and catalogue in memory, the production model loaded (and staging
+ * while a canary or shadow needs it), the aliases and events followed, impressions logged.
+ */
 import type { Database } from "../db/types.ts";
 import { getUserEntries, loadAllMovies } from "../data/catalog_queries.ts";
 import { EVENT_CHANNEL } from "../data/events.ts";
 import { loadInteractions } from "../data/queries.ts";
 import { getLogger } from "../log.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { STAGING } from "../online/canary.ts";
+import { OnlineServing } from "../online/online_serving.ts";
 import type { ModelRegistry } from "../registry/store.ts";
 import { Catalog } from "./catalog.ts";
 import { UserHistories } from "./histories.ts";
@@ -21,6 +26,8 @@ export interface Serving {
   recommendations: RecommendationService;
   holder: ModelHolder;
   watcher: ProductionWatcher;
+  /** Impressions, the staging canary and shadow. */
+  online: OnlineServing;
   histories: UserHistories;
   catalog(): Catalog;
   /** The version in service, or null. */
@@ -39,6 +46,12 @@ export interface ServingOptions {
   maxBatch?: number;
   pollMs?: number;
   threads?: number;
+  /** Impressions held in memory at most (REELRANK_IMPRESSION_BUFFER, default 10,000). */
+  impressionBuffer?: number;
+  /** Flush period of impressions (default 1,000 ms; 0: only when a batch is full and on close). */
+  flushMs?: number;
+  /** Period of the automatic canary promotion check (default 60 s; 0: never on a timer). */
+  autoPromoteMs?: number;
 }
 
 /**
@@ -65,11 +78,31 @@ export async function startServing(
   holder.onSwitch(async () => {
     catalog = new Catalog(await loadAllMovies(db), histories.counts());
   });
+  const staging = new ModelHolder({
+    registry: deps.registry,
+    openScorer: options.openScorer ?? openWorkerScorer,
+    genres: () => catalog.genres(),
+    metrics: options.metrics,
+    maxBatch: options.maxBatch,
+    threads: options.threads,
+    alias: STAGING,
+  });
+  const online = new OnlineServing({ db, registry: deps.registry, staging }, {
+    metrics: options.metrics,
+    clock: options.clock,
+    impressionBuffer: options.impressionBuffer,
+    flushMs: options.flushMs,
+    pollMs: options.pollMs,
+    autoPromoteMs: options.autoPromoteMs,
+    onPromoted: () => watcher.check(),
+  });
   const recommendations = new RecommendationService({
     holder,
     histories,
     catalog: () => catalog,
     metrics: options.metrics,
+    online,
+    clock: options.clock,
   });
   const unlistenEvents = await db.listen(EVENT_CHANNEL, (payload) => {
     const userId = Number(payload);
@@ -87,10 +120,12 @@ export async function startServing(
     pollMs: options.pollMs,
   });
   await watcher.start();
+  await online.start();
   return {
     recommendations,
     holder,
     watcher,
+    online,
     histories,
     catalog: () => catalog,
     version: () => holder.current?.version.version ?? null,
@@ -98,6 +133,8 @@ export async function startServing(
     async close() {
       await watcher.stop();
       await unlistenEvents();
+      // The last impressions are written before the models go (at most a second's worth waits).
+      await online.close();
       await holder.close();
     },
   };

@@ -82,12 +82,19 @@ const ALLOWED = [
 ];
 
 // Every request the page made must be a GET without a body to one of the ALLOWED paths, with
-// no query: nothing it sends can carry the visitor's history.
-function assertPrivate(requests: Request[]): void {
+// no query, or the impression report, which names only the shown movies (never a watched one):
+// nothing it sends can carry the visitor's history.
+function assertPrivate(requests: Request[], history: readonly number[] = []): void {
   assert.ok(requests.length > 0);
   for (const r of requests) {
     const url = new URL(r.url());
     const what = `${r.method()} ${r.url()}`;
+    if (r.method() === "POST" && url.pathname === "/api/v1/impressions") {
+      const body = JSON.parse(r.postData() ?? "{}");
+      assert.deepEqual(Object.keys(body).sort(), ["modelVersion", "movieIds", "visitorId"], what);
+      assert.ok(!body.movieIds.some((id: number) => history.includes(id)), what);
+      continue;
+    }
     assert.equal(r.method(), "GET", what);
     assert.equal(r.postData(), null, what);
     assert.equal(url.search, "", what);

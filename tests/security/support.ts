@@ -66,4 +66,6 @@ export const PUBLIC_WRITES: Record<string, string> = {
   "POST /api/v1/recommendations": "scores a visitor's history; stores nothing",
   "POST /api/v1/events":
     "a user's watch or rating, sent by the site's Watched button; validated, stored once per eventId",
+  "POST /api/v1/impressions":
+    "what a visitor's browser showed (movie ids and model version, validated), for online metrics",
 };

@@ -81,3 +81,12 @@ Deno.test("loadConfig() reads the family memory limit and the gate's coverage to
     /REELRANK_GATE_COVERAGE_TOLERANCE must be a number in \[0, 1\]/,
   );
 });
+
+Deno.test("loadConfig() reads the impression buffer's bound and refuses a bad one by name", () => {
+  assert.equal(loadConfig({}).impressionBuffer, 10_000);
+  assert.equal(loadConfig({ REELRANK_IMPRESSION_BUFFER: "500" }).impressionBuffer, 500);
+  assert.throws(
+    () => loadConfig({ REELRANK_IMPRESSION_BUFFER: "lots" }),
+    /REELRANK_IMPRESSION_BUFFER must be a positive integer, got "lots"/,
+  );
+});

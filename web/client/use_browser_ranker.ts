@@ -4,7 +4,8 @@
  * page becomes visible again (downloaded and swapped in the background).
  */
 import { useEffect, useRef } from "preact/hooks";
-import type { BrowserRanker } from "./browser_ranker.ts";
+import type { BrowserAnswer, BrowserRanker } from "./browser_ranker.ts";
+import { apiJson, postJson } from "./api.ts";
 import { FIRST_MARK, RANK_MEASURE } from "./timing.ts";
 
 /** How often a page ranking here asks whether the server has a new model. */
@@ -55,13 +56,38 @@ export function useBrowserRanker(
     };
   }, [options.active]);
 
-  return async (history: readonly number[], o: { k: number; genre?: string }) => {
+  return async (
+    history: readonly number[],
+    o: { k: number; genre?: string; visitorId?: string },
+  ): Promise<BrowserAnswer & { impressionId: string | null }> => {
     const r = await open();
     const started = performance.now();
     const answer = r.rank(history, o);
     performance.measure(RANK_MEASURE, { start: started });
-    return answer;
+    return { ...answer, impressionId: await reportImpression(answer, o.visitorId) };
   };
+}
+
+/**
+ * Tells the server what this browser showed (movie ids and model version only: the history stays
+ * here), for the online metrics; null when it could not (the answer is shown all the same).
+ */
+export async function reportImpression(
+  answer: BrowserAnswer,
+  visitorId?: string,
+): Promise<string | null> {
+  if (answer.items.length === 0) return null;
+  try {
+    const body = {
+      visitorId,
+      modelVersion: answer.modelVersion,
+      movieIds: answer.items.map((m) => m.id),
+    };
+    const r = await apiJson<{ impressionId: string }>("/api/v1/impressions", postJson(body));
+    return r.impressionId;
+  } catch {
+    return null;
+  }
 }
 
 /** Marks the first in-browser answer on screen (call after it rendered). */

@@ -25,3 +25,20 @@ export function loadHistory(): WatchedMovie[] {
 export function saveHistory(history: readonly WatchedMovie[]): void {
   localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
 }
+
+/** localStorage key of the visitor's random id (for the canary split and online metrics; no history). */
+export const VISITOR_ID_KEY = "reelrank.visitor.id";
+
+/** This browser's visitor id, made once: random, and tied to nothing but this browser. */
+export function visitorId(): string {
+  try {
+    const known = localStorage.getItem(VISITOR_ID_KEY);
+    if (known && /^v-[0-9a-f]{16}$/.test(known)) return known;
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    const id = "v-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem(VISITOR_ID_KEY, id);
+    return id;
+  } catch {
+    return "v-0000000000000000";
+  }
+}

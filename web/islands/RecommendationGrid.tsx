@@ -8,13 +8,20 @@ import { type CardMovie, MovieCard } from "../components/movie_card.tsx";
 import { RankingChoice, type Where } from "../components/ranking_choice.tsx";
 import { apiJson, eventId, postJson } from "../client/api.ts";
 import { markFirstBrowserAnswer, useBrowserRanker } from "../client/use_browser_ranker.ts";
-import { loadHistory, saveHistory, type WatchedMovie } from "../client/visitor_history.ts";
+import {
+  loadHistory,
+  saveHistory,
+  visitorId,
+  type WatchedMovie,
+} from "../client/visitor_history.ts";
 import { browserRankingUnsupported } from "../client/wasm_support.ts";
 
 /** A recommendation answer as the grid shows it; `where` says it was ranked in this browser. */
 export interface GridAnswer {
   strategy: "model" | "popularity";
   modelVersion: number | null;
+  /** This answer as shown (clicks and watches on it count for the online metrics); null: none. */
+  impressionId?: string | null;
   items: CardMovie[];
   where?: "browser";
 }
@@ -83,9 +90,10 @@ export default function RecommendationGrid(props: GridProps) {
         });
         setAnswer(await apiJson<GridAnswer>(`/api/v1/users/${props.userId}/recommendations?${q}`));
       } else if (ids.length && next.where === "browser") {
-        setAnswer({ ...(await rankHere(ids, { k: props.k, genre: g })), where: "browser" });
+        const ranked = await rankHere(ids, { k: props.k, genre: g, visitorId: visitorId() });
+        setAnswer({ ...ranked, where: "browser" });
       } else if (ids.length) {
-        const body = { history: ids, k: props.k, genre: g, explain: true };
+        const body = { history: ids, k: props.k, genre: g, explain: true, visitorId: visitorId() };
         setAnswer(await apiJson<GridAnswer>("/api/v1/recommendations", postJson(body)));
       } else if (next.genre === (props.genre ?? "")) setAnswer(props.answer);
       else location.assign(`/?${new URLSearchParams(g ? { genre: g } : {})}`);
@@ -121,8 +129,23 @@ export default function RecommendationGrid(props: GridProps) {
     if (history.length) refresh({ genre, history, where: w });
   }
 
-  async function markWatched(movie: CardMovie) {
+  async function markWatched(movie: CardMovie, position: number) {
+    const shown = answer.impressionId ? { impressionId: answer.impressionId, position } : {};
     if (visitor) {
+      // A server-ranked visitor's history went to the server anyway: the watch is reported as an
+      // outcome only (no history is stored). A browser-ranked one reports nothing: it stays here.
+      if (shown.impressionId && answer.where !== "browser") {
+        apiJson(
+          "/api/v1/events",
+          postJson({
+            eventId: eventId(),
+            visitorId: visitorId(),
+            movieId: movie.id,
+            type: "watch",
+            ...shown,
+          }),
+        ).catch(() => {});
+      }
       const next = [...history.filter((m) => m.id !== movie.id), {
         id: movie.id,
         title: movie.title,
@@ -135,7 +158,13 @@ export default function RecommendationGrid(props: GridProps) {
     try {
       await apiJson(
         "/api/v1/events",
-        postJson({ eventId: eventId(), userId: props.userId, movieId: movie.id, type: "watch" }),
+        postJson({
+          eventId: eventId(),
+          userId: props.userId,
+          movieId: movie.id,
+          type: "watch",
+          ...shown,
+        }),
       );
       setStatus(`Recorded: user ${props.userId} watched ${movie.title}.`);
     } catch (err) {
@@ -195,14 +224,14 @@ export default function RecommendationGrid(props: GridProps) {
         ? <p>{genre ? "No movies match this genre." : "No movies are stored yet."}</p>
         : null}
       <ul class="grid">
-        {answer.items.map((m) => (
+        {answer.items.map((m, i) => (
           <MovieCard key={m.id} movie={m}>
             <button
               type="button"
               class="watch"
               aria-pressed="false"
               disabled={busy}
-              onClick={() => markWatched(m)}
+              onClick={() => markWatched(m, i + 1)}
             >
               Watched
             </button>

@@ -51,7 +51,8 @@ export async function loadHome(
     const items = catalog.popular(HOME_K, { genre: o.genre }).flatMap((s) =>
       catalog.get(s.movieId) ?? []
     );
-    answer = { strategy: "popularity" as const, modelVersion: null, items };
+    // Rendered for every visitor alike, so not an impression: the grid reports what it then shows.
+    answer = { strategy: "popularity" as const, modelVersion: null, items, impressionId: null };
   }
   return {
     grid: {
@@ -62,6 +63,7 @@ export async function loadHome(
       answer: {
         strategy: answer.strategy,
         modelVersion: answer.modelVersion,
+        impressionId: answer.impressionId,
         items: answer.items.map(cardMovie),
       },
       kernelUrl: options.kernelUrl ?? null,

@@ -1,12 +1,19 @@
-/** Admin · Registry: versions with metrics, lineage, sha256 and aliases; alias history and gate decisions; promote and rollback. */
+/**
+ * Admin · Registry: versions with metrics, lineage, sha256 and aliases; online metrics beside the
+ * offline ones and the canary; alias history and gate decisions; promote and rollback.
+ */
 import { Hono } from "hono";
 import type { AppDeps } from "../../src/api/deps.ts";
+import { type CanarySettings, getCanary, STAGING } from "../../src/online/canary.ts";
+import { type ArmMetrics, onlineMetrics } from "../../src/online/online_metrics.ts";
 import { MODEL_NAME, PRODUCTION } from "../../src/registry/store.ts";
 import type { AliasChange, ModelVersion, PromotionDecision } from "../../src/registry/store.ts";
 import type { AssetManifest } from "../assets.ts";
 import { bytes, metric, when } from "../components/format.ts";
+import { OnlineTable } from "../components/online_table.tsx";
 import { Island } from "../island.tsx";
 import AliasButton from "../islands/AliasButton.tsx";
+import CanaryControls from "../islands/CanaryControls.tsx";
 import TokenBox from "../islands/TokenBox.tsx";
 import { page } from "./page.ts";
 
@@ -16,18 +23,34 @@ export interface RegistryData {
   history: AliasChange[];
   decisions: PromotionDecision[];
   serving: number | null;
+  /** Online metrics of the last 24 hours, per version and arm. */
+  online: ArmMetrics[];
+  canary: CanarySettings;
 }
+
+/** The window the page's online metrics cover. */
+const ONLINE_WINDOW_MS = 86_400_000;
 
 /** The loader: the same registry calls as GET /models, plus the alias history and gate decisions. */
 export async function loadRegistry(deps: AppDeps): Promise<RegistryData> {
-  const known = (await deps.registry.listModels()).some((m) => m.name === MODEL_NAME);
-  if (!known) return { versions: [], history: [], decisions: [], serving: deps.serving.version() };
+  const until = new Date(deps.clock().getTime() + 1);
+  const [known, online, canary] = await Promise.all([
+    deps.registry.listModels().then((ms) => ms.some((m) => m.name === MODEL_NAME)),
+    onlineMetrics(deps.db, {
+      model: MODEL_NAME,
+      since: new Date(until.getTime() - ONLINE_WINDOW_MS),
+      until,
+    }),
+    getCanary(deps.db, MODEL_NAME),
+  ]);
+  const serving = deps.serving.version();
+  if (!known) return { versions: [], history: [], decisions: [], serving, online, canary };
   const [versions, history, decisions] = await Promise.all([
     deps.registry.listVersions(MODEL_NAME),
     deps.registry.aliasHistory(MODEL_NAME),
     deps.registry.listDecisions(MODEL_NAME, { limit: 20 }),
   ]);
-  return { versions, history: history.reverse(), decisions, serving: deps.serving.version() };
+  return { versions, history: history.reverse(), decisions, serving, online, canary };
 }
 
 function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null }) {
@@ -63,6 +86,25 @@ function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null })
       </td>
     </tr>
   );
+}
+
+function stagingOf(data: RegistryData): number | null {
+  return data.versions.find((v) => v.aliases.includes(STAGING))?.version ?? null;
+}
+
+function canaryLine(data: RegistryData): string {
+  const staging = data.versions.find((v) => v.aliases.includes(STAGING));
+  const c = data.canary;
+  if (!staging) {
+    return "No staging version: no canary. Stage one with POST /api/v1/models/{version}/stage.";
+  }
+  const rule = c.autoPromote
+    ? `promoted automatically when its watch rate beats production's at p < ${c.alpha} with at least ${c.minImpressions} impressions per arm`
+    : "promoted by hand (automatic rule off)";
+  return `Staging version ${staging.version} serves ${(c.share * 100).toFixed(1)} % of users ` +
+    `(shadow ${(c.shadowShare * 100).toFixed(1)} % of production answers) since ${
+      when(c.startedAt)
+    }; ${rule}.`;
 }
 
 /** The page. */
@@ -117,6 +159,24 @@ export function RegistryPage({ data }: { data: RegistryData }) {
           />
         )
         : null}
+      <h2>Online evaluation (last 24 hours)</h2>
+      <p class="canary">
+        {canaryLine(data)}
+      </p>
+      {stagingOf(data)
+        ? (
+          <Island
+            name="CanaryControls"
+            component={CanaryControls}
+            props={{
+              stagingVersion: stagingOf(data)!,
+              share: data.canary.share,
+              shadowShare: data.canary.shadowShare,
+            }}
+          />
+        )
+        : null}
+      <OnlineTable rows={data.online} versions={data.versions} />
       <h2>Alias history</h2>
       <div class="table-wrap">
         <table>

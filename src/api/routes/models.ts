@@ -1,6 +1,8 @@
 /** /models: the registry's versions; promote and rollback behind the admin token. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { MODEL_NAME } from "../../registry/store.ts";
+import { STAGING } from "../../online/canary.ts";
+import { ReelrankError } from "../../errors.ts";
+import { MODEL_NAME, PRODUCTION } from "../../registry/store.ts";
 import type { AliasChange, ModelVersion } from "../../registry/store.ts";
 import type { AppDeps } from "../deps.ts";
 import { adminAuth } from "../middleware/admin_auth.ts";
@@ -110,6 +112,38 @@ export function modelsRoutes(deps: AppDeps) {
       async (c) => {
         const { version: v } = c.req.valid("param");
         return c.json(await change(await deps.registry.promote(MODEL_NAME, v)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/models/{version}/stage",
+        tags: ["admin"],
+        summary: "Make a version staging, for a canary or shadow (admin)",
+        security,
+        middleware: [adminAuth(deps.adminToken)] as const,
+        request: { params: z.object({ version: pathId("version") }) },
+        responses: { 200: json(Change, "The alias move"), ...errors(400, 401, 404, 409) },
+      }),
+      async (c) => {
+        const { version: v } = c.req.valid("param");
+        const production = await deps.registry.getAlias(MODEL_NAME, PRODUCTION).catch(() => null);
+        if (production?.version === v) {
+          throw new ReelrankError("CONFLICT", `version ${v} is production already; stage another`);
+        }
+        const [moved] = await deps.registry.setAliases(MODEL_NAME, { [STAGING]: v }, {
+          reason: "staged for a canary",
+        });
+        await deps.serving.online.check();
+        const staged = moved ?? {
+          alias: STAGING,
+          fromVersion: v,
+          toVersion: v,
+          kind: "set" as const,
+          reason: "already staging",
+          changedAt: deps.clock(),
+        };
+        return c.json(await change(staged as AliasChange), 200);
       },
     )
     .openapi(

@@ -4,7 +4,7 @@ import { unavailable } from "../../errors.ts";
 import { latestBatch } from "../../serving/batch.ts";
 import type { AppDeps } from "../deps.ts";
 import { router } from "../router.ts";
-import { Answer, errors, Item, json, K } from "../schemas/common.ts";
+import { Answer, errors, Item, json, K, VisitorId } from "../schemas/common.ts";
 
 const MovieId = z.int().positive();
 
@@ -18,6 +18,11 @@ const VisitorBody = z.object({
   exclude: z.array(MovieId).max(1000).optional(),
   explain: z.boolean().default(false).openapi({
     description: "add `because` to every item: the history movies that drove it (costs more)",
+  }),
+  visitorId: VisitorId.optional().openapi({
+    description: "the visitor's own random id: keeps them in one canary arm; recorded with the " +
+      "impression (no history is stored)",
+    example: "v-6c1d0e9a2b7f",
   }),
 }).openapi("VisitorRequest");
 

@@ -81,7 +81,19 @@ export const Answer = z.object({
     description: "model: ranked by the model; popularity: most watched (unknown users, no model)",
   }),
   modelVersion: z.int().nullable().openapi({ description: "the version that ranked the items" }),
+  arm: z.enum(["production", "staging"]).openapi({
+    description: "production, or staging for a user or visitor in the canary",
+  }),
+  impressionId: z.string().openapi({
+    description: "this answer as shown: send it with click and watch events on its movies",
+    example: "imp-3f2a…",
+  }),
   items: z.array(Item),
+});
+
+/** An anonymous visitor's id (kept by the client), for the canary split and online metrics. */
+export const VisitorId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, {
+  message: "expected 8 to 64 letters, digits, '_' or '-'",
 });
 
 /** Standard error answers by status, for route definitions. */

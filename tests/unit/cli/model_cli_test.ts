@@ -75,3 +75,14 @@ Deno.test("train --families with an unknown family, or --search without --famili
     message: /--search goes with --families/,
   });
 });
+
+Deno.test("simulate with a canary share outside (0, 1) or a bad shadow share exits 2 with one line", async () => {
+  await expectOneLine("simulate", ["--share", "1.5"], {
+    code: 2,
+    message: /--share must be in \(0, 1\), got 1\.5/,
+  });
+  await expectOneLine("simulate", ["--shadow", "lots"], {
+    code: 2,
+    message: /--shadow must be a number in \[0, 1\], got "lots"/,
+  });
+});

@@ -1,0 +1,133 @@
+/** Impressions: every recommendation answer as shown, kept in a bounded buffer and written in batches. */
+import { insertRows } from "../db/bulk.ts";
+import type { Sql } from "../db/types.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { RowBuffer } from "./row_buffer.ts";
+
+/** Which model answered: production, the staging canary, or the visitor's browser. */
+export type Arm = "production" | "staging" | "browser";
+
+/** One answer as shown. `movieIds[i]` is at position i + 1. */
+export interface Impression {
+  id: string;
+  model: string;
+  userId: number | null;
+  visitorId: string | null;
+  version: number | null;
+  arm: Arm;
+  strategy: "model" | "popularity" | "similar";
+  movieIds: number[];
+  shownAt: Date;
+}
+
+/** Options of {@link ImpressionLog}. */
+export interface ImpressionLogOptions {
+  metrics?: Metrics;
+  /** Impressions held in memory at most (REELRANK_IMPRESSION_BUFFER, default 10,000). */
+  maxRows?: number;
+  /** Flush period (default 1,000 ms; 0: only on `batchRows` and close). */
+  flushMs?: number;
+  batchRows?: number;
+}
+
+/** A new impression id: 128 random bits, URL-safe. */
+export function newImpressionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "imp-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Stores one batch of impressions (one statement); a retried batch changes nothing. */
+export async function insertImpressions(db: Sql, rows: readonly Impression[]): Promise<void> {
+  await insertRows(db, "impressions", {
+    columns: {
+      id: "text",
+      model: "text",
+      user_id: "int8",
+      visitor_id: "text",
+      version: "int4",
+      arm: "text",
+      strategy: "text",
+      movie_ids: "int8[]",
+      shown_at: "timestamptz",
+    },
+    rows: rows.map((r) => [
+      r.id,
+      r.model,
+      r.userId,
+      r.visitorId,
+      r.version,
+      r.arm,
+      r.strategy,
+      r.movieIds,
+      r.shownAt.toISOString(),
+    ]),
+    onConflict: { target: ["id"] },
+  });
+}
+
+/** The impressions of this process: recorded without waiting, written every second. */
+export class ImpressionLog {
+  readonly #db: Sql;
+  readonly #buffer: RowBuffer<Impression>;
+  readonly #metrics?: Metrics;
+
+  constructor(db: Sql, options: ImpressionLogOptions = {}) {
+    this.#db = db;
+    this.#metrics = options.metrics;
+    const m = options.metrics;
+    this.#buffer = new RowBuffer({
+      write: (rows) => insertImpressions(db, rows),
+      maxRows: options.maxRows,
+      flushMs: options.flushMs,
+      batchRows: options.batchRows,
+      onDrop: (reason, n) => m?.impressionsDropped.inc({ reason }, n),
+      onWrite: (n) => m?.impressionsWritten.inc(n),
+    });
+  }
+
+  /** Queues `impression` (dropped and counted when the buffer is full). */
+  record(impression: Impression): void {
+    if (this.#buffer.add(impression)) {
+      this.#metrics?.impressions.inc({ arm: impression.arm, strategy: impression.strategy });
+    }
+  }
+
+  /** The impression `id`, waiting here or stored; null when neither. */
+  async find(id: string): Promise<Impression | null> {
+    const waiting = this.#buffer.pending.find((r) => r.id === id);
+    if (waiting) return waiting;
+    const [r] = await this.#db.query<{
+      id: string;
+      model: string;
+      user_id: number | null;
+      visitor_id: string | null;
+      version: number | null;
+      arm: Arm;
+      strategy: Impression["strategy"];
+      movie_ids: number[];
+      shown_at: Date;
+    }>("SELECT * FROM impressions WHERE id = $1", [id]);
+    if (!r) return null;
+    return {
+      id: r.id,
+      model: r.model,
+      userId: r.user_id === null ? null : Number(r.user_id),
+      visitorId: r.visitor_id,
+      version: r.version,
+      arm: r.arm,
+      strategy: r.strategy,
+      movieIds: r.movie_ids.map(Number),
+      shownAt: r.shown_at,
+    };
+  }
+
+  /** Writes what is waiting now. */
+  flush(): Promise<void> {
+    return this.#buffer.flush();
+  }
+
+  /** Writes what is waiting and stops (the server's shutdown calls it). */
+  close(): Promise<void> {
+    return this.#buffer.close();
+  }
+}

@@ -1,0 +1,123 @@
+/** Impressions are kept in memory, written in batches off the request path, bounded, and flushed on shutdown. */
+import assert from "node:assert/strict";
+import type { Sql } from "../../../src/db/types.ts";
+import { type Impression, ImpressionLog } from "../../../src/online/impressions.ts";
+import { createMetrics } from "../../../src/observability/metrics.ts";
+import { dbTest } from "../../helpers/db.ts";
+import { servingFixture } from "../../helpers/serving.ts";
+
+const at = new Date("2026-01-01T00:00:00Z");
+
+function impression(i: number): Impression {
+  return {
+    id: `imp-${i}`,
+    model: "reelrank",
+    userId: i,
+    visitorId: null,
+    version: 1,
+    arm: "production",
+    strategy: "model",
+    movieIds: [i, i + 1, i + 2],
+    shownAt: at,
+  };
+}
+
+/** `db` with a count of the statements that insert impressions. */
+function counting(db: Sql) {
+  const seen = { inserts: 0 };
+  const sql: Sql = {
+    query: (text, params) => {
+      if (/INSERT INTO "impressions"/.test(text)) seen.inserts++;
+      return db.query(text, params);
+    },
+    exec: (text) => db.exec(text),
+    transaction: (fn) => db.transaction(fn),
+  };
+  return { sql, seen };
+}
+
+const stored = async (db: Sql) =>
+  Number((await db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM impressions"))[0].n);
+
+dbTest("impressions wait in memory and are written in one statement per batch", async (db) => {
+  const { sql, seen } = counting(db);
+  const log = new ImpressionLog(sql, { flushMs: 0, batchRows: 100 });
+  for (let i = 1; i <= 40; i++) log.record(impression(i));
+  assert.equal(await stored(db), 0, "recording never writes");
+  assert.deepEqual((await log.find("imp-7"))?.movieIds, [7, 8, 9], "found while waiting");
+  await log.flush();
+  assert.equal(await stored(db), 40);
+  assert.equal(seen.inserts, 1, "one statement for the batch");
+  const back = await log.find("imp-7");
+  assert.deepEqual(back, impression(7), "read back from the database as recorded");
+  await log.close();
+});
+
+dbTest("a full batch starts a flush by itself, and close() writes what is left", async (db) => {
+  const { sql, seen } = counting(db);
+  const log = new ImpressionLog(sql, { flushMs: 0, batchRows: 10 });
+  for (let i = 1; i <= 25; i++) log.record(impression(i));
+  // The 10th and 20th rows started flushes; the second took everything waiting by then.
+  await log.flush();
+  assert.equal(await stored(db), 25);
+  assert.equal(seen.inserts, 2);
+  for (let i = 26; i <= 28; i++) log.record(impression(i));
+  await log.close();
+  assert.equal(await stored(db), 28, "close() flushed the last rows");
+});
+
+dbTest("over its bound the log drops impressions and counts them, without waiting", async (db) => {
+  const metrics = createMetrics({ defaults: false });
+  const log = new ImpressionLog(db, { flushMs: 0, maxRows: 5, batchRows: 1_000, metrics });
+  for (let i = 1; i <= 8; i++) log.record(impression(i));
+  const dropped = await metrics.impressionsDropped.get();
+  assert.deepEqual(dropped.values.map((v) => [v.labels.reason, v.value]), [["full", 3]]);
+  await log.close();
+  assert.equal(await stored(db), 5);
+  assert.equal((await metrics.impressionsWritten.get()).values[0].value, 5);
+  log.record(impression(99));
+  assert.equal((await metrics.impressionsDropped.get()).values[0].value, 4, "closed: dropped");
+});
+
+dbTest("a failed write keeps the batch for the next flush", async (db) => {
+  let fail = true;
+  const flaky: Sql = {
+    query: (text, params) =>
+      fail && /impressions/.test(text) ? Promise.reject(new Error("down")) : db.query(text, params),
+    exec: (text) => db.exec(text),
+    transaction: (fn) => db.transaction(fn),
+  };
+  const log = new ImpressionLog(flaky, { flushMs: 0 });
+  log.record(impression(1));
+  await log.flush();
+  assert.equal(await stored(db), 0);
+  fail = false;
+  await log.flush();
+  assert.equal(await stored(db), 1);
+  await log.close();
+});
+
+dbTest(
+  "answers carry an impression id, and closing the server writes the impressions still in memory",
+  async (db) => {
+    const f = await servingFixture(db);
+    let id: string;
+    try {
+      const res = await f.app.request("/api/v1/users/1/recommendations?k=5");
+      const body = await res.json();
+      id = body.impressionId;
+      assert.match(id, /^imp-[0-9a-f]{32}$/);
+      assert.equal(body.arm, "production");
+      assert.equal((await db.query("SELECT 1 FROM impressions WHERE id = $1", [id])).length, 0);
+    } finally {
+      await f.close();
+    }
+    const [row] = await db.query<{ user_id: number; movie_ids: number[]; version: number }>(
+      "SELECT user_id, movie_ids, version FROM impressions WHERE id = $1",
+      [id],
+    );
+    assert.equal(Number(row.user_id), 1);
+    assert.equal(row.movie_ids.length, 5);
+    assert.equal(row.version, 1);
+  },
+);
