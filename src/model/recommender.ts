@@ -183,11 +183,12 @@ export class Recommender implements RecommenderModel {
     const out: Scored[][] = new Array(requests.length);
     const lengths = excludes.map((e) => e.length);
     for (const [s, e] of this.#chunks(histories, lengths)) {
-      this.net.predict(this.encode(histories.slice(s, e)));
+      const batch = this.encode(histories.slice(s, e));
       const k = Math.min(V, Math.max(...requests.slice(s, e).map((r) => r.k)));
       if (k <= ROWS_K_MAX && !this.net.config.training) {
-        // Every row's exclusions, mask and top-k in one kernel call.
-        const top = this.net.topKRows(k, {
+        // Every row's scores, exclusions, mask and exact top-k in one kernel call (int8 bounds pick
+        // the candidates; see Net.rankRows).
+        const top = this.net.rankRows(batch, k, {
           exclude: excludes.slice(s, e),
           allow: requests.slice(s, e).map((r) => r.allow),
         });
@@ -200,7 +201,7 @@ export class Recommender implements RecommenderModel {
         }
         continue;
       }
-      const logits = this.net.logits().slice();
+      const logits = this.net.predict(batch).slice();
       for (let b = 0; b < e - s; b++) {
         const r = requests[s + b];
         const row = logits.subarray(b * V, (b + 1) * V);
