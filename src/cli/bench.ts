@@ -112,6 +112,14 @@ await runCli(HELP, async (argv, config) => {
     ["served histories/s, one at a time, 1 thread", r.served_histories_per_s_b1],
     ["served histories/s, 64 at a time, 1 thread", r.served_histories_per_s_b64],
     ["  fraction of the 1-thread peak", r.served_b64_peak_fraction],
+    [
+      "top-10s/s from float32 logits, one / 64 at a time, 1 thread",
+      `${r.top10_logits_per_s_b1} / ${r.top10_logits_per_s_b64}`,
+    ],
+    [
+      "top-10s/s through int8 bounds + exact rescoring, one / 64",
+      `${r.top10_int8_per_s_b1} / ${r.top10_int8_per_s_b64}`,
+    ],
     [`checkpoint of the default shape, MB`, (r.checkpoint_bytes / 1e6).toFixed(2)],
     ["loading it (read, sha256, decode, arena), ms", r.load_ms],
     ["dense MLP training steps/s, 1 thread", r.dense_train_steps_per_s_1t],

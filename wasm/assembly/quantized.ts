@@ -3,6 +3,7 @@
 // certificate fails is scored exactly in full — so the answer is always the exact top-k.
 // Reference: tests/reference/quantized.ts.
 import { rowDot } from "./rowdot";
+import { SCRATCH_LIST, scratchPtr } from "./thread";
 import { selectTop } from "./topk";
 
 // Items per packed block: two groups of four, interleaved per four features (32 bytes per step).
@@ -92,27 +93,28 @@ function quantizeRow(q: usize, u: usize, K: i32, Kp: i32): bool {
   return true;
 }
 
-// Upper bounds of 4 items' scores (block items v0..v0+3) for a row from its integer dot products.
-
-function bounds(acc: v128, meta: usize, Vp: i32, v0: i32, q: usize, Kp: i32): v128 {
-  const o = <usize> v0 << 2;
-  const s = v128.load(meta + o);
-  const sums = v128.load(meta + (<usize> Vp << 2) + o);
-  const l1 = v128.load(meta + (<usize> Vp << 3) + o);
-  const b = v128.load(meta + <usize> Vp * 12 + o);
+// Turns row b's integer dot products (bit patterns in scores) into upper bounds of its scores:
+// Σ q·p = Σ q·(p + 64) − 64 Σ q, approx = s·t·Σ q·p + bias, and |score − approx| ≤ t/2 · Σ|O_v| +
+// s_v/2 · t · Σ|p| (the two quantisation errors), plus a rounding margin.
+function boundPass(row: usize, meta: usize, q: usize, V: i32, Kp: i32): void {
+  const Vp = q8Items(V);
   const t = load<f32>(q + <usize> Kp), p1 = load<f32>(q + <usize> Kp, 4);
   const mx = load<f32>(q + <usize> Kp, 8);
-  // Σ q·p = Σ q·(p + 64) − 64 Σ q.
-  const dot = f32x4.convert_i32x4_s(i32x4.sub(acc, i32x4.shl(sums, 6)));
-  const approx = f32x4.add(f32x4.mul(dot, f32x4.mul(s, f32x4.splat(t))), b);
-  // |score − approx| ≤ t/2 · Σ|O_v| + s_v/2 · t · Σ|p| (the two quantisation errors), plus rounding.
-  const half = f32x4.splat(t * 0.5);
-  let ub = f32x4.add(approx, f32x4.mul(half, f32x4.add(l1, f32x4.mul(s, f32x4.splat(p1)))));
-  const mag = f32x4.add(
-    f32x4.add(f32x4.mul(l1, f32x4.splat(mx)), f32x4.abs(b)),
-    f32x4.abs(approx),
-  );
-  return f32x4.add(ub, f32x4.mul(mag, f32x4.splat(SLACK)));
+  const tv = f32x4.splat(t), half = f32x4.splat(t * 0.5), p1v = f32x4.splat(p1);
+  const mxv = f32x4.splat(mx), slack = f32x4.splat(SLACK);
+  const mSum = meta + (<usize> Vp << 2), mL1 = meta + (<usize> Vp << 3);
+  const mBias = meta + <usize> Vp * 12;
+  for (let v = 0; v < V; v += 4) {
+    const o = <usize> v << 2;
+    const s = v128.load(meta + o), l1 = v128.load(mL1 + o), b = v128.load(mBias + o);
+    const dot = f32x4.convert_i32x4_s(
+      i32x4.sub(v128.load(row + o), i32x4.shl(v128.load(mSum + o), 6)),
+    );
+    const approx = f32x4.add(f32x4.mul(dot, f32x4.mul(s, tv)), b);
+    const ub = f32x4.add(approx, f32x4.mul(half, f32x4.add(l1, f32x4.mul(s, p1v))));
+    const mag = f32x4.add(f32x4.add(f32x4.mul(l1, mxv), f32x4.abs(b)), f32x4.abs(approx));
+    store4(row, v, V, f32x4.add(ub, f32x4.mul(mag, slack)));
+  }
 }
 
 function store4(row: usize, v0: i32, V: i32, x: v128): void {
@@ -121,9 +123,9 @@ function store4(row: usize, v0: i32, V: i32, x: v128): void {
     v128.store(at, x);
     return;
   }
-  if (v0 < V) store<f32>(at, f32x4.extract_lane(x, 0));
-  if (v0 + 1 < V) store<f32>(at, f32x4.extract_lane(x, 1), 4);
-  if (v0 + 2 < V) store<f32>(at, f32x4.extract_lane(x, 2), 8);
+  if (v0 < V) store<i32>(at, i32x4.extract_lane(x, 0));
+  if (v0 + 1 < V) store<i32>(at, i32x4.extract_lane(x, 1), 4);
+  if (v0 + 2 < V) store<i32>(at, i32x4.extract_lane(x, 2), 8);
 }
 
 // Bounds for rows r..r+3 (rows past `last` repeat it: computed, never stored) over every item.
@@ -163,22 +165,22 @@ function boundRows(
       a31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(t1, x, a31);
     }
     let row = scores + <usize> r * rowB;
-    store4(row, v, V, bounds(a00, meta, Vp, v, q0, Kp));
-    store4(row, v + 4, V, bounds(a01, meta, Vp, v + 4, q0, Kp));
+    store4(row, v, V, a00);
+    store4(row, v + 4, V, a01);
     if (r + 1 <= last) {
       row += rowB;
-      store4(row, v, V, bounds(a10, meta, Vp, v, q1, Kp));
-      store4(row, v + 4, V, bounds(a11, meta, Vp, v + 4, q1, Kp));
+      store4(row, v, V, a10);
+      store4(row, v + 4, V, a11);
     }
     if (r + 2 <= last) {
       row += rowB;
-      store4(row, v, V, bounds(a20, meta, Vp, v, q2, Kp));
-      store4(row, v + 4, V, bounds(a21, meta, Vp, v + 4, q2, Kp));
+      store4(row, v, V, a20);
+      store4(row, v + 4, V, a21);
     }
     if (r + 3 <= last) {
       row += rowB;
-      store4(row, v, V, bounds(a30, meta, Vp, v, q3, Kp));
-      store4(row, v + 4, V, bounds(a31, meta, Vp, v + 4, q3, Kp));
+      store4(row, v, V, a30);
+      store4(row, v + 4, V, a31);
     }
   }
 }
@@ -215,8 +217,8 @@ function boundRow(
       a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(tb), x0, a0);
       a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(tb, 16), x0, a1);
     }
-    store4(row, v, V, bounds(i32x4.add(a0, a2), meta, Vp, v, q, Kp));
-    store4(row, v + 4, V, bounds(i32x4.add(a1, a3), meta, Vp, v + 4, q, Kp));
+    store4(row, v, V, i32x4.add(a0, a2));
+    store4(row, v + 4, V, i32x4.add(a1, a3));
   }
 }
 
@@ -286,6 +288,52 @@ export function scoreTopQ8(
   return fallbacks;
 }
 
+// Chunks of items whose maxima give the selection a floor, and most items gathered above it.
+const CHUNK: i32 = 16;
+const GATHER: i32 = 8;
+
+// The best C bounds of row[V] (ids into ci, bounds into cs, best first; ties by lower id), as
+// selectTop over the whole row gives them: the C-th largest of the row's 16-item chunk maxima is a
+// floor that at least C items reach, so only items at or above it are gathered and ranked.
+function selectCandidates(ci: usize, cs: usize, row: usize, V: i32, C: i32): i32 {
+  const chunks = (V + CHUNK - 1) / CHUNK;
+  if (chunks < C) return selectTop(ci, cs, row, 0, V, C);
+  const maxima = scratchPtr + SCRATCH_LIST;
+  const gIds = maxima + (<usize> chunks << 2), gScores = gIds + (<usize> (GATHER * C) << 2);
+  const hIdx = gScores + (<usize> (GATHER * C) << 2), hScore = hIdx + (<usize> C << 2);
+  // pmax (one maxps) rather than max (NaN-propagating, several instructions): a NaN bound (a NaN
+  // weight) is then never a maximum nor gathered, as selectTop never selects one.
+  for (let c = 0; c < chunks; c++) {
+    const v0 = c * CHUNK, v1 = min(V, v0 + CHUNK);
+    let m = f32x4.splat(-Infinity);
+    let v = v0;
+    for (; v + 4 <= v1; v += 4) m = f32x4.pmax(m, v128.load(row + (<usize> v << 2)));
+    m = f32x4.pmax(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+    let mx = f32x4.extract_lane(f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2)), 0);
+    for (; v < v1; v++) {
+      const x = load<f32>(row + (<usize> v << 2));
+      if (x > mx) mx = x;
+    }
+    store<f32>(maxima + (<usize> c << 2), mx);
+  }
+  if (selectTop(hIdx, hScore, maxima, 0, chunks, C) < C) return selectTop(ci, cs, row, 0, V, C);
+  const floor = load<f32>(hScore + (<usize> (C - 1) << 2));
+  const fv = f32x4.splat(floor);
+  let n = 0;
+  for (let v = 0; v < V; v += 4) {
+    if (v + 4 <= V && !v128.any_true(f32x4.ge(v128.load(row + (<usize> v << 2)), fv))) continue;
+    for (let i = v; i < min(V, v + 4); i++) {
+      const x = load<f32>(row + (<usize> i << 2));
+      if (!(x >= floor)) continue;
+      if (n == GATHER * C) return selectTop(ci, cs, row, 0, V, C);
+      store<i32>(gIds + (<usize> n << 2), i);
+      store<f32>(gScores + (<usize> n << 2), x);
+      n++;
+    }
+  }
+  return selectTop(ci, cs, gScores, gIds, n, C);
+}
+
 // Selection, exact rescoring and certificate of rows r0..r1 whose bounds are in scores.
 function selectRows(
   outIdx: usize,
@@ -313,6 +361,7 @@ function selectRows(
   let fallbacks = 0;
   for (let b = r0; b < r1; b++) {
     const row = scores + <usize> b * rowB;
+    boundPass(row, meta, qrows + <usize> b * qB, V, Kp);
     const e1 = load<i32>(exOffsets + (<usize> (b + 1) << 2));
     for (let e = load<i32>(exOffsets + (<usize> b << 2)); e < e1; e++) {
       const i = load<i32>(exclude + (<usize> e << 2));
@@ -330,7 +379,7 @@ function selectRows(
     let exact = load<f32>(qrows + <usize> b * qB + <usize> Kp) < 0 || C < k;
     let m = 0;
     if (!exact) {
-      const n = selectTop(ci, cs, row, 0, V, C);
+      const n = selectCandidates(ci, cs, row, V, C);
       // Bounds of every item outside the candidates are ≤ the weakest candidate's.
       const weakest = n < C ? -Infinity : load<f32>(cs + (<usize> (n - 1) << 2));
       for (let j = 0; j < n; j++) {

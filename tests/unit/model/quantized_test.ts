@@ -147,6 +147,8 @@ Deno.test("scoreTopQ8 gives the exact top-k for every shape, with exclusions and
     [4, 1000, 128, 17, 48],
     [5, 1000, 64, 10, 48],
     [9, 333, 36, 10, 512],
+    // ≥ C chunks of 64 items: the selection gathers above the chunk-maxima floor.
+    [6, 4000, 32, 10, 16],
   ];
   for (const [B, V, K, k, C] of shapes) {
     const c = randomCase(B * V + K, B, V, K, k, C);
