@@ -59,8 +59,12 @@ export class Net {
     this.arena.config.adam.lr = lr;
   }
 
-  /** A float32 view of a tensor (`p:E`, `runMean0`, `logits`, …); re-take it after allocations. */
+  /**
+   * A float32 view of a tensor (`p:E`, `runMean0`, `logits`, …); re-take it after allocations.
+   * A parameter's view may be written, so the int8 copy of the output table is rebuilt next time.
+   */
   view(name: string): Float32Array {
+    if (name.startsWith("p:")) this.#q8 = false;
     return this.arena.f32(name);
   }
 
@@ -215,7 +219,7 @@ export class Net {
    * give it from the full logits, without computing them: int8 upper bounds of every score pick
    * `candidates` per row (default max(48, 2k), ≤ 512) that are rescored exactly; a row whose k-th
    * exact score does not beat every bound left out is scored in full (`fullRows` counts those).
-   * The output table is copied to int8 at the first call: an inference network's weights are fixed.
+   * The output table is copied to int8 at the first call, and again after a parameter's view().
    */
   rankRows(
     batch: Batch,

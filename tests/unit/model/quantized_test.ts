@@ -1,6 +1,12 @@
 /** The int8 serving ops (quantizeTableQ8, scoreTopQ8) against the float64 reference and the full float32 path. */
 import assert from "node:assert/strict";
 import { Kernel } from "../../../src/model/kernel/kernel.ts";
+import { Net } from "../../../src/model/network/net.ts";
+import {
+  CsrBuilder,
+  DEFAULT_FEATURES,
+  encodeHistory,
+} from "../../../src/features/history_features.ts";
 import * as ref from "../../reference/quantized.ts";
 import { rand, randArray } from "./helpers.ts";
 
@@ -248,4 +254,40 @@ Deno.test("scoreTopQ8 split over two threads answers as one thread does", async 
   } finally {
     two.close();
   }
+});
+
+Deno.test("Net.rankRows() equals the logits' topKRows, also after the output table is written", () => {
+  const net = Net.create(kernel, {
+    input: { kind: "bags", bags: 4, dim: 12 },
+    hidden: [16],
+    projection: 12,
+    tied: true,
+    output: 700,
+    batchSize: 8,
+    training: false,
+    seed: 4,
+  });
+  // (An empty history would score every movie by its bias alone: all ties, so scored in full.)
+  const histories = [[1, 2, 3], [4], [5, 6, 7, 8, 9, 10, 699]];
+  const csr = new CsrBuilder();
+  for (const h of histories) encodeHistory(h, DEFAULT_FEATURES, { out: csr });
+  const batch = csr.build();
+  // Well-separated scores: a random table of unit scale rather than the small initial one.
+  net.view("p:E").set(randArray(700 * 12, rand(8)));
+  const check = (label: string) => {
+    net.predict(batch);
+    const want = net.topKRows(10, { exclude: histories });
+    const got = net.rankRows(batch, 10, { exclude: histories });
+    assert.deepEqual(got.ids, want.ids, label);
+    assert.deepEqual(got.counts, want.counts, label);
+    // Fresh bounds certify every row; stale ones (an old int8 copy) would send rows to full scoring.
+    assert.equal(got.fullRows, 0, label);
+  };
+  check("as initialised");
+  // Reverse the table's rows: every score moves, so a stale int8 copy would rank wrongly.
+  const E = net.view("p:E");
+  const rows = Array.from({ length: 700 }, (_, v) => E.slice(v * 12, (v + 1) * 12));
+  rows.reverse().forEach((r, v) => E.set(r, v * 12));
+  check("after writing p:E");
+  assert.throws(() => net.rankRows(batch, 129, { exclude: histories }), /1\.\.128/);
 });
