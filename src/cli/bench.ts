@@ -13,7 +13,7 @@ deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|
 deno task bench explain [--json] [--seconds S] [--batch N]
 deno task bench browser [--json] [--histories N]
 deno task bench load [--json] [--seconds S] [--warmup S] [--connections N]
-deno task bench topk [--json] [--seconds S]
+deno task bench topk [--json] [--seconds S] [--k K]
 
 Measures the WASM kernel on this machine: its SIMD peak (register-only relaxed fused multiply-adds,
 per thread and on N threads), the default recommender's training step and its served network
@@ -50,11 +50,11 @@ cache, the time of one ranking, and how many top-10s equal the server's.
 
 ${FAMILIES_BENCH_HELP}
 
-topk loads the production model (made as for serve) and times its top-10 per batch size (1, 4,
-16, 32, 64 visitor histories, one kernel thread, --seconds S per size, default 2): from the full
-float32 logits then topKRows, and through the int8 copy of the output table (Net.rankRows); it
-also checks on 1,024 histories that both give the same movies and scores, and counts the histories
-the int8 path had to score in full.
+topk loads the production model (made as for serve) and times its top-K (--k, default 10, at most
+128) per batch size (1, 4, 16, 32, 64 visitor histories, one kernel thread, --seconds S per size,
+default 2): from the full float32 logits then topKRows, and through the int8 copy of the output
+table (Net.rankRows); it also checks on 1,024 histories that both give the same movies and scores,
+and counts the histories the int8 path had to score in full.
 
 load serves the stored data (made as for serve) and drives it with one wrk script for --warmup
 seconds (default 10), then --seconds (default 60) at --connections (default 64): 50% users'
@@ -83,6 +83,7 @@ await runCli(HELP, async (argv, config) => {
     repeats: { type: "string" },
     "no-dense": { type: "boolean" },
     warmup: { type: "string" },
+    k: { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);

@@ -4,7 +4,7 @@ import { benchBrowser } from "../bench/in_browser.ts";
 import { benchTopK } from "../bench/topk.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
-import { intFlag, numFlag } from "./args.ts";
+import { intFlag, numFlag, UsageError } from "./args.ts";
 import { withBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
 
@@ -103,11 +103,21 @@ export function browserBenchCommand(values: Flags, config: Config): Promise<void
   });
 }
 
+// --k for bench topk: the batched top-k's range.
+function topKFlag(value: string | undefined): number {
+  const k = intFlag("k", value, 10);
+  if (k > 128) throw new UsageError(`--k must be at most 128, got ${k}`);
+  return k;
+}
+
 /** `bench topk`: the production model's top-k from float32 logits and through int8, per batch size. */
 export function topKBenchCommand(values: Flags, config: Config): Promise<void> {
   return run(values, config, {
     measure: (ctx) =>
-      benchTopK(ctx, { seconds: numFlag("seconds", values.seconds as string | undefined, 2) }),
+      benchTopK(ctx, {
+        seconds: numFlag("seconds", values.seconds as string | undefined, 2),
+        k: topKFlag(values.k as string | undefined),
+      }),
     print: (r) => {
       console.log(formatTable(
         ["histories per call", "logits + topKRows, ms", "int8 rankRows, ms", "speed-up"],
