@@ -44,6 +44,12 @@ export interface KernelBenchResult {
   served_histories_per_s_b1: number;
   served_histories_per_s_b64: number;
   served_b64_peak_fraction: number;
+  /** Top-10 per history as served, from full float32 logits + topKRows, 1 and 64 at a time. */
+  top10_logits_per_s_b1: number;
+  top10_logits_per_s_b64: number;
+  /** The same top-10s through the int8 bounds and exact rescoring (Net.rankRows). */
+  top10_int8_per_s_b1: number;
+  top10_int8_per_s_b64: number;
   /** Loading a version of the default shape: read bytes → sha256 → decode → kernel arena (ms). */
   load_ms: number;
   checkpoint_bytes: number;
@@ -190,6 +196,22 @@ export async function benchKernel(options: KernelBenchOptions = {}): Promise<Ker
       rate(s, (i) => net.predict(many[i & 3])).wall * 64,
     ];
   });
+  // What serving runs: the top-10 of each history (history excluded), from the full float32
+  // logits (then topKRows) or through the int8 bounds and exact rescoring (rankRows).
+  const top10 = await withKernel(1, (k) => {
+    const net = Net.create(k, { ...served, training: false });
+    const none = (rows: number) => ({ exclude: Array.from({ length: rows }, () => []) });
+    const logits = (b: Batch, rows: number) => {
+      net.predict(b);
+      net.topKRows(10, none(rows));
+    };
+    return {
+      logitsB1: rate(s, (i) => logits(one[i & 63], 1)).wall,
+      logitsB64: rate(s, (i) => logits(many[i & 3], 64)).wall * 64,
+      int8B1: rate(s, (i) => net.rankRows(one[i & 63], 10, none(1))).wall,
+      int8B64: rate(s, (i) => net.rankRows(many[i & 3], 10, none(64))).wall * 64,
+    };
+  });
 
   // A checkpoint of the default served shape, then the time Recommender.open() takes on it.
   const { bytes, loadMs } = await withKernel(1, async (k) => {
@@ -236,6 +258,10 @@ export async function benchKernel(options: KernelBenchOptions = {}): Promise<Ker
     served_histories_per_s_b1: Math.round(b1),
     served_histories_per_s_b64: Math.round(b64),
     served_b64_peak_fraction: round((b64 * flop) / 1e9 / peak1, 3),
+    top10_logits_per_s_b1: Math.round(top10.logitsB1),
+    top10_logits_per_s_b64: Math.round(top10.logitsB64),
+    top10_int8_per_s_b1: Math.round(top10.int8B1),
+    top10_int8_per_s_b64: Math.round(top10.int8B64),
     load_ms: round(loadMs),
     checkpoint_bytes: bytes.length,
     dense_train_steps_per_s_1t: round(d1),

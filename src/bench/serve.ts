@@ -9,6 +9,7 @@ import type { RankRequest } from "../serving/scorer.ts";
 import { openLocalScorer } from "../serving/local_scorer.ts";
 import { openWorkerScorer } from "../serving/worker_scorer.ts";
 import { LUA, visitorHistories } from "./serve_load.ts";
+import { cpuPerRequest, threadCpu } from "./thread_cpu.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 /** Options of {@link benchServe}. */
@@ -39,6 +40,11 @@ export interface ServeBenchResult {
   ratio: number;
   infer_ratio: number;
   mean_batch: number;
+  /**
+   * CPU per POST during (2), µs: the main thread (HTTP, routing, JSON), the Web Workers (the scorer
+   * and its kernel threads) and the runtime's other threads; null off Linux.
+   */
+  infer_cpu_us: { main_us: number; workers_us: number; other_us: number } | null;
   model_version: number | null;
   scorer: string;
   connections: number;
@@ -128,7 +134,9 @@ export async function benchServe(ctx: Context, o: ServeBenchOptions): Promise<Se
     };
     const before = await hist();
     say("(2) POST /api/v1/recommendations, histories of 5-50 movies (no cache)");
+    const cpu0 = threadCpu();
     const inferRun = await wrk("/api/v1/recommendations", "visitors.lua");
+    const cpu = cpuPerRequest(cpu0, threadCpu(), inferRun.rps * o.seconds);
     const after = await hist();
     const meanBatch = (after.sum - before.sum) / Math.max(1, after.count - before.count);
     await stop();
@@ -141,7 +149,7 @@ export async function benchServe(ctx: Context, o: ServeBenchOptions): Promise<Se
         threads: o.threads,
       })
       : NaN;
-    return result(usersRun, inferRun, ceiling, { capacity, meanBatch, served, o });
+    return result(usersRun, inferRun, ceiling, { capacity, meanBatch, served, o, cpu });
   } finally {
     await stop();
     await Deno.remove(dir, { recursive: true });
@@ -157,6 +165,7 @@ function result(
     meanBatch: number;
     served: { version: { version: number } } | null;
     o: ServeBenchOptions;
+    cpu: ServeBenchResult["infer_cpu_us"];
   },
 ): ServeBenchResult {
   const r3 = (n: number) => Number(n.toFixed(3));
@@ -174,6 +183,7 @@ function result(
     ratio: r3(u.rps / c.rps),
     infer_ratio: r3(v.rps / x.capacity),
     mean_batch: Number(x.meanBatch.toFixed(2)),
+    infer_cpu_us: x.cpu,
     model_version: x.served?.version.version ?? null,
     scorer: x.o.scorer,
     connections: x.o.connections,

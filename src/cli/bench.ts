@@ -2,7 +2,7 @@
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
-import { browserBenchCommand, explainBenchCommand } from "./bench_explain.ts";
+import { browserBenchCommand, explainBenchCommand, topKBenchCommand } from "./bench_explain.ts";
 import { loadBenchCommand } from "./bench_load.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
 import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
@@ -13,6 +13,7 @@ deno task bench serve [--json] [--seconds S] [--connections N] [--scorer worker|
 deno task bench explain [--json] [--seconds S] [--batch N]
 deno task bench browser [--json] [--histories N]
 deno task bench load [--json] [--seconds S] [--warmup S] [--connections N]
+deno task bench topk [--json] [--seconds S] [--k K]
 
 Measures the WASM kernel on this machine: its SIMD peak (register-only relaxed fused multiply-adds,
 per thread and on N threads), the default recommender's training step and its served network
@@ -49,6 +50,12 @@ cache, the time of one ranking, and how many top-10s equal the server's.
 
 ${FAMILIES_BENCH_HELP}
 
+topk loads the production model (made as for serve) and times its top-K (--k, default 10, at most
+128) per batch size (1, 4, 16, 32, 64 visitor histories, one kernel thread, --seconds S per size,
+default 2): from the full float32 logits then topKRows, and through the int8 copy of the output
+table (Net.rankRows); it also checks on 1,024 histories that both give the same movies and scores,
+and counts the histories the int8 path had to score in full.
+
 load serves the stored data (made as for serve) and drives it with one wrk script for --warmup
 seconds (default 10), then --seconds (default 60) at --connections (default 64): 50% users'
 recommendations, 20% visitors' histories, 20% movie pages, 10% watch events (stored: they
@@ -76,6 +83,7 @@ await runCli(HELP, async (argv, config) => {
     repeats: { type: "string" },
     "no-dense": { type: "boolean" },
     warmup: { type: "string" },
+    k: { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
@@ -83,9 +91,10 @@ await runCli(HELP, async (argv, config) => {
   if (target === "browser") return await browserBenchCommand(values, config);
   if (target === "families") return await familiesBenchCommand(values, config);
   if (target === "load") return await loadBenchCommand(values, config);
+  if (target === "topk") return await topKBenchCommand(values, config);
   if (target !== "kernel") {
     throw new UsageError(
-      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families" or "load"`,
+      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families", "load" or "topk"`,
     );
   }
   const r = await benchKernel({
@@ -112,6 +121,14 @@ await runCli(HELP, async (argv, config) => {
     ["served histories/s, one at a time, 1 thread", r.served_histories_per_s_b1],
     ["served histories/s, 64 at a time, 1 thread", r.served_histories_per_s_b64],
     ["  fraction of the 1-thread peak", r.served_b64_peak_fraction],
+    [
+      "top-10s/s from float32 logits, one / 64 at a time, 1 thread",
+      `${r.top10_logits_per_s_b1} / ${r.top10_logits_per_s_b64}`,
+    ],
+    [
+      "top-10s/s through int8 bounds + exact rescoring, one / 64",
+      `${r.top10_int8_per_s_b1} / ${r.top10_int8_per_s_b64}`,
+    ],
     [`checkpoint of the default shape, MB`, (r.checkpoint_bytes / 1e6).toFixed(2)],
     ["loading it (read, sha256, decode, arena), ms", r.load_ms],
     ["dense MLP training steps/s, 1 thread", r.dense_train_steps_per_s_1t],

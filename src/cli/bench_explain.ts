@@ -1,9 +1,10 @@
-/** `deno task bench explain | browser`: what explanations cost on the server, and in-browser ranking's figures in Chromium. */
+/** `deno task bench explain | browser | topk`: explanations' cost, in-browser ranking's figures in Chromium, the served top-k's two paths. */
 import { benchExplain } from "../bench/explain.ts";
 import { benchBrowser } from "../bench/in_browser.ts";
+import { benchTopK } from "../bench/topk.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
-import { intFlag, numFlag } from "./args.ts";
+import { intFlag, numFlag, UsageError } from "./args.ts";
 import { withBenchData } from "./bench_data.ts";
 import { formatTable } from "./table.ts";
 
@@ -97,6 +98,36 @@ export function browserBenchCommand(values: Flags, config: Config): Promise<void
       console.log(
         `model version ${r.model_version}, histories of ${r.mean_history_length} movies on average` +
           LOAD_NOTE(r.load_average_1m),
+      );
+    },
+  });
+}
+
+// --k for bench topk: the batched top-k's range.
+function topKFlag(value: string | undefined): number {
+  const k = intFlag("k", value, 10);
+  if (k > 128) throw new UsageError(`--k must be at most 128, got ${k}`);
+  return k;
+}
+
+/** `bench topk`: the production model's top-k from float32 logits and through int8, per batch size. */
+export function topKBenchCommand(values: Flags, config: Config): Promise<void> {
+  return run(values, config, {
+    measure: (ctx) =>
+      benchTopK(ctx, {
+        seconds: numFlag("seconds", values.seconds as string | undefined, 2),
+        k: topKFlag(values.k as string | undefined),
+      }),
+    print: (r) => {
+      console.log(formatTable(
+        ["histories per call", "logits + topKRows, ms", "int8 rankRows, ms", "speed-up"],
+        r.rows.map((x) => [x.batch, x.logits_ms, x.int8_ms, `${x.speedup} ×`]),
+      ));
+      console.log(
+        `\nmodel version ${r.model_version}, top-${r.k}, 1 kernel thread; ${r.histories} visitor ` +
+          `histories: ${r.full_rows} scored in full, answers ${
+            r.identical ? "identical" : "DIFFERENT"
+          } to the bit` + LOAD_NOTE(r.load_average_1m),
       );
     },
   });

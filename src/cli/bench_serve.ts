@@ -36,6 +36,13 @@ export async function serveBenchCommand(
       ["(3) GET /health (ceiling)", r.ceiling_rps, r.ceiling_p50_ms, r.ceiling_p99_ms],
       [`(4) in-process histories/s at batch ${r.mean_batch}`, r.capacity_per_s, null, null],
     ]));
+    if (r.infer_cpu_us) {
+      const c = r.infer_cpu_us;
+      console.log(
+        `\nCPU per POST in (2): main thread ${c.main_us} µs, workers (scorer, kernel) ` +
+          `${c.workers_us} µs, other runtime threads ${c.other_us} µs`,
+      );
+    }
     console.log(
       `\nratio (1)/(3) = ${r.ratio} (goal ≥ 0.5); infer_ratio (2)/(4) = ${r.infer_ratio} ` +
         `(goal ≥ 0.5, with p99 ≤ 10 ms); model version ${r.model_version}, scorer ${r.scorer}, ` +

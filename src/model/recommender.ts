@@ -125,6 +125,11 @@ export class Recommender implements RecommenderModel {
     }, t?.table);
   }
 
+  // Whether scores get a transition term (a model with one, at a weight above 0).
+  #hasTerm(): boolean {
+    return (this.transitions?.weight ?? 0) > 0;
+  }
+
   // Adds the transition term to rows [0, histories.length) of `logits`.
   #addTransitions(histories: readonly ArrayLike<number>[], logits: Float32Array): void {
     const t = this.transitions;
@@ -237,17 +242,26 @@ export class Recommender implements RecommenderModel {
     const out: Scored[][] = new Array(requests.length);
     const lengths = excludes.map((e) => e.length);
     for (const [s, e] of this.#chunks(histories, lengths)) {
-      this.#addTransitions(
-        histories.slice(s, e),
-        this.net.predict(this.encode(histories.slice(s, e))),
-      );
+      const slice = histories.slice(s, e);
+      const batch = this.encode(slice);
+      const term = this.#hasTerm();
       const k = Math.min(V, Math.max(...requests.slice(s, e).map((r) => r.k)));
       if (k <= ROWS_K_MAX && !this.net.config.training) {
-        // Every row's exclusions, mask and top-k in one kernel call.
-        const top = this.net.topKRows(k, {
+        const rows = {
           exclude: excludes.slice(s, e),
           allow: requests.slice(s, e).map((r) => r.allow),
-        });
+        };
+        // Without a transition term: every row's scores, exclusions, mask and exact top-k in one
+        // kernel call (int8 bounds pick the candidates; see Net.rankRows). The term changes the
+        // scores after the output layer, so with it the float32 logits get the term and then the
+        // kernel's top-k.
+        let top;
+        if (term) {
+          this.#addTransitions(slice, this.net.predict(batch));
+          top = this.net.topKRows(k, rows);
+        } else {
+          top = this.net.rankRows(batch, k, rows);
+        }
         for (let b = 0; b < e - s; b++) {
           const n = Math.min(top.counts[b], requests[s + b].k);
           out[s + b] = Array.from({ length: n }, (_, j) => ({
@@ -257,7 +271,8 @@ export class Recommender implements RecommenderModel {
         }
         continue;
       }
-      const logits = this.net.logits().slice();
+      const logits = this.net.predict(batch).slice();
+      this.#addTransitions(slice, logits);
       for (let b = 0; b < e - s; b++) {
         const r = requests[s + b];
         const row = logits.subarray(b * V, (b + 1) * V);

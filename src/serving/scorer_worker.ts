@@ -3,13 +3,14 @@
 import { errorToData } from "../errors.ts";
 import { openModel, type RecommenderModel } from "../model/mod.ts";
 import { MaskedRanker } from "./local_scorer.ts";
+import { buffers, packAnswers, unpackRequests } from "./rank_codec.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
 let model: RecommenderModel | undefined;
 let ranker: MaskedRanker | undefined;
 
-function reply(msg: WorkerReply): void {
-  self.postMessage(msg);
+function reply(msg: WorkerReply, transfer: Transferable[] = []): void {
+  self.postMessage(msg, transfer);
 }
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
@@ -20,7 +21,8 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       ranker = new MaskedRanker(model, msg.genres);
       reply({ id: msg.id, op: "opened", itemIds: model.itemIds });
     } else if (msg.op === "rank") {
-      reply({ id: msg.id, op: "ranked", results: ranker!.rank(msg.requests) });
+      const batch = packAnswers(ranker!.rank(unpackRequests(msg.batch)));
+      reply({ id: msg.id, op: "rankedBatch", batch }, buffers(batch));
     } else if (msg.op === "similar") {
       reply({
         id: msg.id,

@@ -1,7 +1,7 @@
-/** Messages between the main thread and the scorer worker (structured-clone safe). */
+/** Messages between the main thread and the scorer worker (structured-clone safe; batches as typed arrays). */
 import type { ErrorData } from "../errors.ts";
 import type { Scored } from "../model/mod.ts";
-import type { RankRequest } from "./scorer.ts";
+import type { PackedAnswers, PackedRequests } from "./rank_codec.ts";
 
 /** Main thread → worker. */
 export type WorkerRequest =
@@ -12,7 +12,7 @@ export type WorkerRequest =
     genres: Record<string, number[]>;
     threads: number;
   }
-  | { id: number; op: "rank"; requests: RankRequest[] }
+  | { id: number; op: "rank"; batch: PackedRequests }
   | {
     id: number;
     op: "similar";
@@ -26,5 +26,6 @@ export type WorkerRequest =
 export type WorkerReply =
   | { id: number; op: "opened"; itemIds: Int32Array }
   | { id: number; op: "ranked"; results: Scored[][] }
+  | { id: number; op: "rankedBatch"; batch: PackedAnswers }
   | { id: number; op: "closed" }
   | { id: number; op: "error"; error: ErrorData };

@@ -5,6 +5,7 @@
 import { errorFromData, internal } from "../errors.ts";
 import type { Scored } from "../model/mod.ts";
 import type { ModelScorer, ScorerOptions } from "./scorer.ts";
+import { buffers, type PackedAnswers, packRequests, unpackAnswers } from "./rank_codec.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
 type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
@@ -57,7 +58,11 @@ export async function openWorkerScorer(
   }
   return {
     itemIds: (opened as { itemIds: Int32Array }).itemIds,
-    rank: async (requests) => results(await call({ op: "rank", requests: [...requests] })),
+    rank: async (requests) => {
+      const batch = packRequests(requests);
+      const r = await call({ op: "rank", batch }, buffers(batch));
+      return unpackAnswers((r as { batch: PackedAnswers }).batch);
+    },
     similar: async (movieId, k, opts = {}) =>
       results(await call({ op: "similar", movieId, k, options: opts }))[0],
     async close() {

@@ -1,6 +1,7 @@
 // Dense layer Y = X·W + b with W stored IN×OUT (row k holds input k's fan-out), forward/backward.
 // Reference: tests/reference/ops.ts (denseForward/denseBackward); maths as in llm.c matmul.
 import { gemm, INIT_ACC, INIT_BIAS, INIT_ZERO } from "./gemm";
+import { rowDot } from "./rowdot";
 import { MAX_VEC_IN, SCRATCH_LIST, scratchPtr } from "./thread";
 
 /**
@@ -239,38 +240,14 @@ export function denseForwardRows(
     );
     return;
   }
-  const i16 = IN & ~15;
-  const iv = IN & ~3;
   const rowB = <usize> IN << 2;
   // Each weight row is read once from memory and stays in L1 for the batch's rows.
   for (let o = c0; o < c1; o++) {
     const w = weightRows + <usize> o * rowB;
     for (let b = 0; b < B; b++) {
-      const x = inp + <usize> b * rowB;
-      const y = out + <usize> b * (<usize> OUT << 2);
-      // Four accumulators: one chain would wait on the FMA latency at every step.
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let i = 0;
-      for (; i < i16; i += 16) {
-        const at = <usize> i << 2;
-        a0 = f32x4.relaxed_madd(v128.load(x + at), v128.load(w + at), a0);
-        a1 = f32x4.relaxed_madd(v128.load(x + at, 16), v128.load(w + at, 16), a1);
-        a2 = f32x4.relaxed_madd(v128.load(x + at, 32), v128.load(w + at, 32), a2);
-        a3 = f32x4.relaxed_madd(v128.load(x + at, 48), v128.load(w + at, 48), a3);
-      }
-      for (; i < iv; i += 4) {
-        a0 = f32x4.relaxed_madd(
-          v128.load(x + (<usize> i << 2)),
-          v128.load(w + (<usize> i << 2)),
-          a0,
-        );
-      }
-      const acc = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-      let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
-        f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-      for (; i < IN; i++) s += load<f32>(x + (<usize> i << 2)) * load<f32>(w + (<usize> i << 2));
+      let s = rowDot(inp + <usize> b * rowB, w, IN);
       if (bias) s += load<f32>(bias + (<usize> o << 2));
-      store<f32>(y + (<usize> o << 2), s);
+      store<f32>(out + <usize> b * (<usize> OUT << 2) + (<usize> o << 2), s);
     }
   }
 }

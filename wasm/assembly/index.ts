@@ -9,6 +9,7 @@ export * from "./adam";
 export * from "./sparse";
 export * from "./gather";
 export * from "./topk";
+export * from "./quantized";
 export * from "./peak";
 export * from "./linalg";
 export * from "./neighbours";

@@ -36,6 +36,27 @@ function siftDown(hs: usize, hi: usize, k: i32, i: i32): void {
  * first; −∞ scores are never selected. Returns how many were written (≤ k).
  */
 export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i32): i32 {
+  return selectTop(outIdx, outScore, scores, 0, n, k);
+}
+
+// The item id of entry i: ids[i] when an id list is given, else i itself.
+
+function idOf(ids: usize, i: i32): i32 {
+  return ids ? load<i32>(ids + (<usize> i << 2)) : i;
+}
+
+/**
+ * topK over entries whose ids are ids[i] (i32; 0 = the positions): ties prefer the lower id and
+ * outIdx receives ids. Used by scoreTopQ8 to rank rescored candidates.
+ */
+export function selectTop(
+  outIdx: usize,
+  outScore: usize,
+  scores: usize,
+  ids: usize,
+  n: i32,
+  k: i32,
+): i32 {
   let size = 0;
   let i = 0;
   for (; i < n; i++) {
@@ -43,17 +64,18 @@ export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i
     const s = load<f32>(scores + (<usize> i << 2));
     if (s == -Infinity || s != s) continue;
     // Sift up a new leaf.
+    const id = idOf(ids, i);
     let j = size++;
     while (j > 0) {
       const p = (j - 1) >> 1;
       const sp = load<f32>(outScore + (<usize> p << 2)), ip = load<i32>(outIdx + (<usize> p << 2));
-      if (!below(s, i, sp, ip)) break;
+      if (!below(s, id, sp, ip)) break;
       store<f32>(outScore + (<usize> j << 2), sp);
       store<i32>(outIdx + (<usize> j << 2), ip);
       j = p;
     }
     store<f32>(outScore + (<usize> j << 2), s);
-    store<i32>(outIdx + (<usize> j << 2), i);
+    store<i32>(outIdx + (<usize> j << 2), id);
   }
   // The heap is full: only a score ≥ its minimum can enter, so skip 4 at a time below it.
   while (i < n) {
@@ -68,9 +90,10 @@ export function topK(outIdx: usize, outScore: usize, scores: usize, n: i32, k: i
     for (; i < end; i++) {
       const s = load<f32>(scores + (<usize> i << 2));
       if (s == -Infinity || s != s) continue;
-      if (below(load<f32>(outScore), load<i32>(outIdx), s, i)) {
+      const id = idOf(ids, i);
+      if (below(load<f32>(outScore), load<i32>(outIdx), s, id)) {
         store<f32>(outScore, s);
-        store<i32>(outIdx, i);
+        store<i32>(outIdx, id);
         siftDown(outScore, outIdx, k, 0);
       }
     }

@@ -161,8 +161,35 @@ export const ABI = {
   heapBase: { args: [] },
   // topk.ts
   topK: { args: ["outIdx", "outScore", "scores", "n", "k"] },
+  selectTop: { args: ["outIdx", "outScore", "scores", "ids", "n", "k"] },
   topKRows: {
     args: ["outIdx", "outScore", "counts", "scores", "exclude", "exOffsets", "allow", "N", "k"],
+    over: "B",
+  },
+  // quantized.ts
+  q8Width: { args: ["K"] },
+  q8Items: { args: ["V"] },
+  quantizeTableQ8: { args: ["packed", "meta", "table", "bias", "V", "K"] },
+  scoreTopQ8: {
+    args: [
+      "outIdx",
+      "outScore",
+      "counts",
+      "u",
+      "packed",
+      "meta",
+      "table",
+      "scores",
+      "cand",
+      "qrows",
+      "exclude",
+      "exOffsets",
+      "allow",
+      "V",
+      "K",
+      "k",
+      "C",
+    ],
     over: "B",
   },
 } as const satisfies Record<string, OpSignature>;

@@ -119,6 +119,10 @@ function groupedDense(a: Arena, t: Tensors, s: Shape): void {
   const G = c.groups;
   const [og, slices] = [s.OUT / G, s.first ? (c.input as { bags: number }).bags : 1];
   const ig = s.IN / G / slices;
+  if (s.B === 1 && !c.training && slices * ig <= Math.min(MAX_VEC_IN, a.length("probs"))) {
+    groupedVec(a, t, { G, og, slices, ig });
+    return;
+  }
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < slices; j++) {
       a.kernel.run("gemm", {
@@ -138,6 +142,34 @@ function groupedDense(a: Arena, t: Tensors, s: Shape): void {
         bias: t.bias + 4 * g * og,
       });
     }
+  }
+}
+
+// One history (an idle server's request): each group's inputs gathered side by side into scratch
+// (probs, free in inference) and one denseForwardVec per group, instead of gemm's 4-row tile
+// computing the same row four times. Group g's weights are one (slices·ig) × og block, and the
+// sums run over k in the same order with the same fused multiply-adds, so the scores are the same.
+function groupedVec(
+  a: Arena,
+  t: Tensors,
+  d: { G: number; og: number; slices: number; ig: number },
+): void {
+  const { G, og, slices, ig } = d;
+  const IN = slices * ig;
+  const inp = a.kernel.f32(t.inp, G * IN);
+  const gathered = a.f32("probs", IN);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < slices; j++) {
+      gathered.set(inp.subarray(j * G * ig + g * ig, j * G * ig + (g + 1) * ig), j * ig);
+    }
+    a.kernel.run("denseForwardVec", {
+      out: t.out + 4 * g * og,
+      inp: a.at("probs"),
+      weight: t.weight + 4 * g * IN * og,
+      bias: t.bias + 4 * g * og,
+      IN,
+      OUT: og,
+    });
   }
 }
 

@@ -8,7 +8,7 @@ import { type Batch, type CandidateOptions, type Mode, writeBatch } from "./batc
 import { type NetConfig, outputWidth, resolveConfig, type ResolvedConfig } from "./config.ts";
 import { forwardPass, representPass } from "./forward.ts";
 import { initParams } from "./init.ts";
-import { outputTable, ROWS_K_MAX, TOPK_MAX } from "./plan.ts";
+import { outputTable, Q8_CAND_MAX, ROWS_K_MAX, TOPK_MAX } from "./plan.ts";
 
 export type { BagBatch, Batch, CandidateOptions, DenseBatch, Mode } from "./batch.ts";
 
@@ -19,6 +19,8 @@ export type { BagBatch, Batch, CandidateOptions, DenseBatch, Mode } from "./batc
  */
 export class Net {
   readonly arena: Arena;
+  // Whether q8table/q8meta hold the int8 copy of the output table (built at the first rankRows).
+  #q8 = false;
 
   private constructor(kernel: Kernel, config: ResolvedConfig) {
     this.arena = new Arena(kernel, config);
@@ -57,8 +59,12 @@ export class Net {
     this.arena.config.adam.lr = lr;
   }
 
-  /** A float32 view of a tensor (`p:E`, `runMean0`, `logits`, …); re-take it after allocations. */
+  /**
+   * A float32 view of a tensor (`p:E`, `runMean0`, `logits`, …); re-take it after allocations.
+   * A parameter's view may be written, so the int8 copy of the output table is rebuilt next time.
+   */
   view(name: string): Float32Array {
+    if (name.startsWith("p:")) this.#q8 = false;
     return this.arena.f32(name);
   }
 
@@ -188,29 +194,7 @@ export class Net {
     if (rows.exclude.length !== B) {
       throw internal(`topKRows() got ${rows.exclude.length} exclusion lists for ${B} rows`);
     }
-    const offsets = a.i32("exOffsets", B + 1);
-    let n = 0;
-    for (let b = 0; b < B; b++) {
-      offsets[b] = n;
-      n += rows.exclude[b].length;
-    }
-    offsets[B] = n;
-    if (n > a.length("exclude")) {
-      throw internal(`topKRows() got ${n} exclusions, the arena holds ${a.length("exclude")}`);
-    }
-    const exclude = a.i32("exclude", n);
-    for (let b = 0; b < B; b++) exclude.set(rows.exclude[b], offsets[b]);
-    let allow = 0;
-    if (rows.allow?.some((m) => m)) {
-      allow = a.at("allow");
-      const masks = a.kernel.u8(allow, B * V);
-      for (let b = 0; b < B; b++) {
-        const m = rows.allow[b];
-        if (m && m.length !== V) throw invalid(`allow mask has ${m.length} entries, expected ${V}`);
-        if (m) masks.set(m, b * V);
-        else masks.fill(1, b * V, (b + 1) * V);
-      }
-    }
+    const allow = this.#rowFilters(rows);
     a.kernel.split("topKRows", {
       outIdx: a.at("rowsIdx"),
       outScore: a.at("rowsScore"),
@@ -228,6 +212,107 @@ export class Net {
       scores: a.f32("rowsScore", B * k).slice(),
       counts: a.i32("rowsCount", B).slice(),
     };
+  }
+
+  /**
+   * Inference on `batch` and the exact top-`k` (≤ 128) of every row, as {@link topKRows} would
+   * give it from the full logits, without computing them: int8 upper bounds of every score pick
+   * `candidates` per row (default max(48, 2k), ≤ 512) that are rescored exactly; a row whose k-th
+   * exact score does not beat every bound left out is scored in full (`fullRows` counts those).
+   * The output table is copied to int8 at the first call, and again after a parameter's view().
+   */
+  rankRows(
+    batch: Batch,
+    k: number,
+    rows: { exclude: ArrayLike<number>[]; allow?: (Uint8Array | undefined)[] },
+    options: { candidates?: number } = {},
+  ): { ids: Int32Array; scores: Float32Array; counts: Int32Array; fullRows: number } {
+    if (this.config.training) throw internal("rankRows() needs an inference network");
+    if (!Number.isInteger(k) || k < 1 || k > ROWS_K_MAX) {
+      throw invalid(`batched top-k k must be in 1..${ROWS_K_MAX}, got ${k}`);
+    }
+    const C = options.candidates ?? Math.min(Q8_CAND_MAX, Math.max(48, 2 * k));
+    if (!Number.isInteger(C) || C < 1 || C > Q8_CAND_MAX) {
+      throw internal(`rankRows() candidates must be in 1..${Q8_CAND_MAX}, got ${C}`);
+    }
+    const B = this.setBatch(batch);
+    const u = representPass(this.arena, "infer");
+    const a = this.arena;
+    const [K, V] = [outputWidth(this.config), this.config.output];
+    const table = a.at(`p:${outputTable(this.config)}`);
+    if (!this.#q8) {
+      a.kernel.run("quantizeTableQ8", {
+        packed: a.at("q8table"),
+        meta: a.at("q8meta"),
+        table,
+        bias: a.at("p:bo"),
+        V,
+        K,
+      });
+      this.#q8 = true;
+    }
+    if (rows.exclude.length !== B) {
+      throw internal(`rankRows() got ${rows.exclude.length} exclusion lists for ${B} rows`);
+    }
+    const allow = this.#rowFilters(rows);
+    const fullRows = a.kernel.split("scoreTopQ8", {
+      outIdx: a.at("rowsIdx"),
+      outScore: a.at("rowsScore"),
+      counts: a.at("rowsCount"),
+      u,
+      packed: a.at("q8table"),
+      meta: a.at("q8meta"),
+      table,
+      scores: a.at("logits"),
+      cand: a.at("q8cand"),
+      qrows: a.at("q8rows"),
+      exclude: a.at("exclude"),
+      exOffsets: a.at("exOffsets"),
+      allow,
+      V,
+      K,
+      k,
+      C,
+      B,
+    }, { chunk: Math.max(4, Math.ceil(B / 4)), serial: B < 2 });
+    return {
+      ids: a.i32("rowsIdx", B * k).slice(),
+      scores: a.f32("rowsScore", B * k).slice(),
+      counts: a.i32("rowsCount", B).slice(),
+      fullRows,
+    };
+  }
+
+  // Writes the rows' exclusions (CSR) and allow masks into the arena; returns the masks' offset
+  // (0 when no row has one).
+  #rowFilters(rows: { exclude: ArrayLike<number>[]; allow?: (Uint8Array | undefined)[] }): number {
+    const a = this.arena;
+    const B = a.current.rows;
+    const V = this.config.output;
+    const offsets = a.i32("exOffsets", B + 1);
+    let n = 0;
+    for (let b = 0; b < B; b++) {
+      offsets[b] = n;
+      n += rows.exclude[b].length;
+    }
+    offsets[B] = n;
+    if (n > a.length("exclude")) {
+      throw internal(`batched top-k got ${n} exclusions, the arena holds ${a.length("exclude")}`);
+    }
+    const exclude = a.i32("exclude", n);
+    for (let b = 0; b < B; b++) exclude.set(rows.exclude[b], offsets[b]);
+    let allow = 0;
+    if (rows.allow?.some((m) => m)) {
+      allow = a.at("allow");
+      const masks = a.kernel.u8(allow, B * V);
+      for (let b = 0; b < B; b++) {
+        const m = rows.allow[b];
+        if (m && m.length !== V) throw invalid(`allow mask has ${m.length} entries, expected ${V}`);
+        if (m) masks.set(m, b * V);
+        else masks.fill(1, b * V, (b + 1) * V);
+      }
+    }
+    return allow;
   }
 
   #needTraining(what: string): void {

@@ -6,6 +6,8 @@ import { type Layout, type ParamSpec, planLayout, type TensorKind } from "./layo
 export const TOPK_MAX = 4096;
 /** Largest k of the batched top-k (every row of a batch at once). */
 export const ROWS_K_MAX = 128;
+/** Most candidates per row the int8 ranking rescores exactly (see wasm/assembly/quantized.ts). */
+export const Q8_CAND_MAX = 512;
 
 /** Name of the output table: the embedding itself when tied. */
 export function outputTable(c: ResolvedConfig): "E" | "O" {
@@ -79,6 +81,12 @@ export function planNet(c: ResolvedConfig): Layout {
     add("exOffsets", B + 1, "i32");
     add("exclude", c.maxNnz, "i32");
     add("allow", B * V, "u8");
+    // The int8 copy of the output table and its per-row scratch (scoreTopQ8).
+    const [Kp, Vp] = [(K + 3) & ~3, (V + 7) & ~7];
+    add("q8table", Vp * Kp, "u8");
+    add("q8meta", 4 * Vp);
+    add("q8rows", B * (Kp + 16), "u8");
+    add("q8cand", B * 2 * Q8_CAND_MAX, "i32");
   }
   if (C > 0) {
     add("cand", C, "i32");
