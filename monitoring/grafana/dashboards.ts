@@ -208,7 +208,7 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
           { expr: "sum by (arm) (rate(reelrank_impressions_total[5m]))", legend: "{{arm}}/s" },
           { expr: "sum(rate(reelrank_impressions_written_total[5m]))", legend: "written/s" },
           {
-            expr: "sum by (reason) (rate(reelrank_impressions_dropped_total[5m]))",
+            expr: "sum by (reason) (rate(reelrank_impressions_dropped_total[5m])) or vector(0)",
             legend: "dropped ({{reason}})/s",
           },
           {
@@ -217,7 +217,7 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
           },
           { expr: "sum(rate(reelrank_shadow_lists_total[5m]))", legend: "shadow lists/s" },
           {
-            expr: "sum by (reason) (rate(reelrank_shadow_skipped_total[5m]))",
+            expr: "sum by (reason) (rate(reelrank_shadow_skipped_total[5m])) or vector(0)",
             legend: "shadow skipped ({{reason}})/s",
           },
           { expr: "max(reelrank_online_impressions)", legend: "impressions, last hour" },

@@ -12,6 +12,7 @@ import type { Database } from "../../src/db/types.ts";
 import { configureLogging } from "../../src/log.ts";
 import { trainAndRegister } from "../../src/model/mod.ts";
 import { checkDrift } from "../../src/observability/drift/check.ts";
+import { setCanary } from "../../src/online/canary.ts";
 import { MODEL_NAME } from "../../src/registry/store.ts";
 import { writeBatchRecommendations } from "../../src/serving/batch.ts";
 import { openLocalScorer } from "../../src/serving/local_scorer.ts";
@@ -114,6 +115,10 @@ export async function observedServer(
     }
   }
   await checkDrift(ctx, { threshold: ctx.config.drift.threshold, retrain: false, minSample: 200 });
+  // Online evaluation: version 1 serves half the visitors (canary) and shadows the rest.
+  await ctx.registry.setAliases(MODEL_NAME, { staging: 1 });
+  await setCanary(db, MODEL_NAME, { share: 0.5, shadowShare: 1, now: ctx.clock() });
+  await serving.online.check();
 
   let stop = false;
   const traffic = (async () => {
@@ -124,6 +129,7 @@ export async function observedServer(
         fetchOk(`${server.url}/api/v1/recommendations`, { history: [1, 2, 3 + (i % 50)], k: 5 }),
         fetch(`${server.url}/api/v1/users/1/recommendations?k=500`).then((r) => r.body?.cancel()),
         fetch(`${server.url}/no/such/page`).then((r) => r.body?.cancel()),
+        visitorSession(server.url, i),
       ]);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -141,6 +147,21 @@ export async function observedServer(
 }
 
 /** GETs (or POSTs `body` as JSON to) `url`; throws unless the answer is 2xx. */
+/** A visitor asks for movies, clicks the first and watches it (outcomes of the impression). */
+async function visitorSession(url: string, i: number): Promise<void> {
+  const visitorId = `visitor-${i % 20}-observed`;
+  const res = await fetch(`${url}/api/v1/recommendations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ history: [4, 5, 6 + (i % 40)], k: 5, visitorId }),
+  });
+  if (!res.ok) throw new Error(`POST /api/v1/recommendations answered ${res.status}`);
+  const shown = await res.json();
+  const base = { visitorId, movieId: shown.items[0].id, impressionId: shown.impressionId };
+  await fetchOk(`${url}/api/v1/events`, { ...base, eventId: `obs-c-${i}`, type: "click" });
+  await fetchOk(`${url}/api/v1/events`, { ...base, eventId: `obs-w-${i}`, type: "watch" });
+}
+
 async function fetchOk(url: string, body?: unknown): Promise<void> {
   const res = await fetch(
     url,
