@@ -66,27 +66,21 @@ export async function startServing(
   const { db } = deps;
   const histories = UserHistories.fromColumns(await loadInteractions(db));
   let catalog = new Catalog(await loadAllMovies(db), histories.counts());
-  const holder = new ModelHolder({
+  // Production and staging load and score alike; only the alias they follow differs.
+  const holderOptions = {
     registry: deps.registry,
     openScorer: options.openScorer ?? openWorkerScorer,
     genres: () => catalog.genres(),
     metrics: options.metrics,
     maxBatch: options.maxBatch,
     threads: options.threads,
-  });
+  };
+  const holder = new ModelHolder(holderOptions);
   // A new version may come with new movies (a newer ingest): refresh the display data with it.
   holder.onSwitch(async () => {
     catalog = new Catalog(await loadAllMovies(db), histories.counts());
   });
-  const staging = new ModelHolder({
-    registry: deps.registry,
-    openScorer: options.openScorer ?? openWorkerScorer,
-    genres: () => catalog.genres(),
-    metrics: options.metrics,
-    maxBatch: options.maxBatch,
-    threads: options.threads,
-    alias: STAGING,
-  });
+  const staging = new ModelHolder({ ...holderOptions, alias: STAGING });
   const online = new OnlineServing({ db, registry: deps.registry, staging }, {
     metrics: options.metrics,
     clock: options.clock,
