@@ -30,6 +30,8 @@ export class RowBuffer<T> {
   readonly #max: number;
   readonly #batch: number;
   #rows: T[] = [];
+  // The batch being written: no longer waiting, not yet stored.
+  #inflight: T[] = [];
   #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -46,9 +48,9 @@ export class RowBuffer<T> {
     }
   }
 
-  /** Rows waiting now. */
+  /** Rows not stored yet: waiting, or in the batch being written. */
   get pending(): readonly T[] {
-    return this.#rows;
+    return this.#inflight.length ? [...this.#inflight, ...this.#rows] : this.#rows;
   }
 
   /** Queues `row`; false (and counted) when the buffer is full or closed. Never waits. */
@@ -68,7 +70,11 @@ export class RowBuffer<T> {
     if (this.#rows.length === 0) return;
     const rows = this.#rows;
     this.#rows = [];
-    this.#flushing = this.#write(rows).finally(() => (this.#flushing = null));
+    this.#inflight = rows;
+    this.#flushing = this.#write(rows).finally(() => {
+      this.#inflight = [];
+      this.#flushing = null;
+    });
     await this.#flushing;
   }
 

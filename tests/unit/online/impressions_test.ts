@@ -121,3 +121,29 @@ dbTest(
     assert.equal(row.version, 1);
   },
 );
+
+Deno.test("a batch being written is still found: an outcome right after its impression is never refused", async () => {
+  const { RowBuffer } = await import("../../../src/online/row_buffer.ts");
+  let release!: () => void;
+  const written: number[] = [];
+  const buffer = new RowBuffer<number>({
+    flushMs: 0,
+    write: async (rows) => {
+      // The first write waits for the test; later ones go straight through.
+      if (written.length === 0) await new Promise<void>((r) => (release = r));
+      written.push(...rows);
+    },
+  });
+  buffer.add(1);
+  buffer.add(2);
+  const flushing = buffer.flush();
+  buffer.add(3);
+  // Rows 1 and 2 left the queue for the database but are not stored yet.
+  assert.deepEqual([...buffer.pending], [1, 2, 3]);
+  release();
+  await flushing;
+  assert.deepEqual(written, [1, 2]);
+  assert.deepEqual([...buffer.pending], [3]);
+  await buffer.close();
+  assert.deepEqual(written, [1, 2, 3]);
+});
