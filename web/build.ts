@@ -117,6 +117,16 @@ function readKernel(): Uint8Array {
   }
 }
 
+// Whether web/dist now holds a complete build with exactly `manifest`.
+function sameBuild(manifest: AssetManifest): boolean {
+  try {
+    return Deno.readTextFileSync(join(DIST_DIR, MANIFEST_FILE)) ===
+      JSON.stringify(manifest, null, 2);
+  } catch {
+    return false;
+  }
+}
+
 /** Builds web/dist and its manifest; returns the manifest. */
 export async function buildSite(): Promise<AssetManifest> {
   const names = islandNames();
@@ -139,8 +149,15 @@ export async function buildSite(): Promise<AssetManifest> {
     const files = [...Deno.readDirSync(staging)].map((e) => e.name).sort();
     const manifest: AssetManifest = { css: cssFile, islands, files, kernel: kernelFile };
     Deno.writeTextFileSync(join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
-    removeIfPresent(DIST_DIR);
-    Deno.renameSync(staging, DIST_DIR);
+    try {
+      removeIfPresent(DIST_DIR);
+      Deno.renameSync(staging, DIST_DIR);
+    } catch (err) {
+      // Another process (two `deno task serve` starting together) built the same inputs and put
+      // its folder in place between our remove and rename: its content is ours (content-hashed).
+      if (!sameBuild(manifest)) throw err;
+      removeIfPresent(staging);
+    }
     return manifest;
   } catch (err) {
     removeIfPresent(staging);

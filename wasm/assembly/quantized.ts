@@ -133,13 +133,13 @@ function boundRows(
   scores: usize,
   qrows: usize,
   packed: usize,
-  meta: usize,
+  _meta: usize,
   r: i32,
   last: i32,
   V: i32,
   Kp: i32,
 ): void {
-  const Vp = q8Items(V), qB = <usize> (Kp + ROW_TAIL), rowB = <usize> V << 2;
+  const qB = <usize> (Kp + ROW_TAIL), rowB = <usize> V << 2;
   const rs1 = min(r + 1, last), rs2 = min(r + 2, last), rs3 = min(r + 3, last);
   const q0 = qrows + <usize> r * qB, q1 = qrows + <usize> rs1 * qB;
   const q2 = qrows + <usize> rs2 * qB, q3 = qrows + <usize> rs3 * qB;
@@ -190,12 +190,12 @@ function boundRow(
   scores: usize,
   qrows: usize,
   packed: usize,
-  meta: usize,
+  _meta: usize,
   r: i32,
   V: i32,
   Kp: i32,
 ): void {
-  const Vp = q8Items(V), q = qrows + <usize> r * <usize> (Kp + ROW_TAIL);
+  const q = qrows + <usize> r * <usize> (Kp + ROW_TAIL);
   const row = scores + <usize> r * (<usize> V << 2);
   const steps = Kp >> 2;
   for (let v = 0; v < V; v += BLOCK) {
