@@ -251,17 +251,12 @@ export class Recommender implements RecommenderModel {
           exclude: excludes.slice(s, e),
           allow: requests.slice(s, e).map((r) => r.allow),
         };
-        // Without a transition term: every row's scores, exclusions, mask and exact top-k in one
-        // kernel call (int8 bounds pick the candidates; see Net.rankRows). The term changes the
-        // scores after the output layer, so with it the float32 logits get the term and then the
-        // kernel's top-k.
-        let top;
-        if (term) {
-          this.#addTransitions(slice, this.net.predict(batch));
-          top = this.net.topKRows(k, rows);
-        } else {
-          top = this.net.rankRows(batch, k, rows);
-        }
+        // Every row's scores, exclusions, mask and exact top-k in one kernel call: int8 bounds
+        // pick the candidates (see Net.rankRows), and the transition term, added after the output
+        // layer, raises bounds and exact scores alike.
+        const top = this.net.rankRows(batch, k, rows, {
+          add: term ? (terms) => this.#addTransitions(slice, terms) : undefined,
+        });
         for (let b = 0; b < e - s; b++) {
           const n = Math.min(top.counts[b], requests[s + b].k);
           out[s + b] = Array.from({ length: n }, (_, j) => ({

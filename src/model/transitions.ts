@@ -154,7 +154,8 @@ export class Transitions {
     const s = this.#s;
     for (let k = 0; k < n; k++) {
       const j = this.#touched[k];
-      row[j] += weight * Math.log1p(s[j] / this.spec.eps);
+      // Rounded to float32 first, so the row gets one float32 addition, as the kernel adds it.
+      row[j] += Math.fround(weight * Math.log1p(s[j] / this.spec.eps));
       s[j] = 0;
     }
   }
@@ -165,7 +166,7 @@ export class Transitions {
     const n = this.#votes(history);
     const t = this.#s[target];
     for (let k = 0; k < n; k++) this.#s[this.#touched[k]] = 0;
-    return this.weight * Math.log1p(t / this.spec.eps);
+    return Math.fround(this.weight * Math.log1p(t / this.spec.eps));
   }
 
   // Accumulates s over the voters into the scratch; returns how many entries it touched.

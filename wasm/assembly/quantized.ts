@@ -117,6 +117,19 @@ function boundPass(row: usize, meta: usize, q: usize, V: i32, Kp: i32): void {
   }
 }
 
+// row[v] += add[v] for every item (float32, as the scores get it).
+function addRow(row: usize, add: usize, V: i32): void {
+  let v = 0;
+  for (; v + 4 <= V; v += 4) {
+    const o = <usize> v << 2;
+    v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(add + o)));
+  }
+  for (; v < V; v++) {
+    const o = <usize> v << 2;
+    store<f32>(row + o, load<f32>(row + o) + load<f32>(add + o));
+  }
+}
+
 function store4(row: usize, v0: i32, V: i32, x: v128): void {
   const at = row + (<usize> v0 << 2);
   if (v0 + 4 <= V) {
@@ -223,12 +236,15 @@ function boundRow(
 }
 
 /**
- * Exact top-k of rows r0..r1 of scores = u[B×K] · tableᵀ + bias, as topKRows would give them from
- * full float32 logits computed by rowDot (ids, scores, counts into outIdx/outScore[b×k..] and
- * counts[b]; exclusions and allow masks as in topKRows; ties by lower index). Each row: int8 upper
- * bounds of every score into scores[b×V..] (scratch), the C best bounds rescored exactly, and when
- * the k-th exact score does not beat the C-th bound, the whole row scored exactly. cand needs
- * 2·C words per row, qrows q8Width(K) + 16 bytes per row. Returns how many rows were scored in full.
+ * Exact top-k of rows r0..r1 of scores = u[B×K] · tableᵀ + bias (+ addend), as topKRows would give
+ * them from full float32 logits computed by rowDot, with addend[b×V + v] then added in float32
+ * (ids, scores, counts into outIdx/outScore[b×k..] and counts[b]; exclusions and allow masks as in
+ * topKRows; ties by lower index). Each row: int8 upper bounds of every score into scores[b×V..]
+ * (scratch), the C best bounds rescored exactly, and when the k-th exact score does not beat the
+ * C-th bound, the whole row scored exactly. addend (B×V f32, 0 for none) is any exact per-item term
+ * (the transition term): added to the bounds as to the scores, so since float addition is monotone
+ * a bound stays at least its score. cand needs 2·C words per row, qrows q8Width(K) + 16 bytes per
+ * row. Returns how many rows were scored in full.
  */
 export function scoreTopQ8(
   outIdx: usize,
@@ -244,6 +260,7 @@ export function scoreTopQ8(
   exclude: usize,
   exOffsets: usize,
   allow: usize,
+  addend: usize,
   V: i32,
   K: i32,
   k: i32,
@@ -277,6 +294,7 @@ export function scoreTopQ8(
       exclude,
       exOffsets,
       allow,
+      addend,
       V,
       K,
       k,
@@ -348,6 +366,7 @@ function selectRows(
   exclude: usize,
   exOffsets: usize,
   allow: usize,
+  addend: usize,
   V: i32,
   K: i32,
   k: i32,
@@ -362,6 +381,8 @@ function selectRows(
   for (let b = r0; b < r1; b++) {
     const row = scores + <usize> b * rowB;
     boundPass(row, meta, qrows + <usize> b * qB, V, Kp);
+    const add = addend ? addend + <usize> b * rowB : 0;
+    if (add) addRow(row, add, V);
     const e1 = load<i32>(exOffsets + (<usize> (b + 1) << 2));
     for (let e = load<i32>(exOffsets + (<usize> b << 2)); e < e1; e++) {
       const i = load<i32>(exclude + (<usize> e << 2));
@@ -384,7 +405,8 @@ function selectRows(
       const weakest = n < C ? -Infinity : load<f32>(cs + (<usize> (n - 1) << 2));
       for (let j = 0; j < n; j++) {
         const v = load<i32>(ci + (<usize> j << 2));
-        const s = rowDot(x, table + <usize> v * tabB, K) + load<f32>(mBias + (<usize> v << 2));
+        let s = rowDot(x, table + <usize> v * tabB, K) + load<f32>(mBias + (<usize> v << 2));
+        if (add) s += load<f32>(add + (<usize> v << 2));
         store<f32>(cs + (<usize> j << 2), s);
       }
       m = selectTop(oI, oS, cs, ci, n, k);
@@ -396,10 +418,9 @@ function selectRows(
       for (let v = 0; v < V; v++) {
         const at = row + (<usize> v << 2);
         if (load<f32>(at) == -Infinity) continue;
-        store<f32>(
-          at,
-          rowDot(x, table + <usize> v * tabB, K) + load<f32>(mBias + (<usize> v << 2)),
-        );
+        let s = rowDot(x, table + <usize> v * tabB, K) + load<f32>(mBias + (<usize> v << 2));
+        if (add) s += load<f32>(add + (<usize> v << 2));
+        store<f32>(at, s);
       }
       m = selectTop(oI, oS, row, 0, V, k);
     }

@@ -185,6 +185,7 @@ export const ABI = {
       "exclude",
       "exOffsets",
       "allow",
+      "addend",
       "V",
       "K",
       "k",

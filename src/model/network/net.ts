@@ -220,12 +220,15 @@ export class Net {
    * `candidates` per row (default max(48, 2k), ≤ 512) that are rescored exactly; a row whose k-th
    * exact score does not beat every bound left out is scored in full (`fullRows` counts those).
    * The output table is copied to int8 at the first call, and again after a parameter's view().
+   * `options.add`, when given, fills a zeroed B×V matrix (row b at b·V) with an exact per-item term
+   * added to every score in float32 after the output layer (the transition term): the answer is
+   * then the top-k of logits + term, as topKRows gives it from logits the term was added to.
    */
   rankRows(
     batch: Batch,
     k: number,
     rows: { exclude: ArrayLike<number>[]; allow?: (Uint8Array | undefined)[] },
-    options: { candidates?: number } = {},
+    options: { candidates?: number; add?: (terms: Float32Array) => void } = {},
   ): { ids: Int32Array; scores: Float32Array; counts: Int32Array; fullRows: number } {
     if (this.config.training) throw internal("rankRows() needs an inference network");
     if (!Number.isInteger(k) || k < 1 || k > ROWS_K_MAX) {
@@ -255,6 +258,14 @@ export class Net {
       throw internal(`rankRows() got ${rows.exclude.length} exclusion lists for ${B} rows`);
     }
     const allow = this.#rowFilters(rows);
+    let addend = 0;
+    if (options.add) {
+      // probs is free scratch outside a training step: B × max(V, C) floats.
+      const terms = a.f32("probs", B * V);
+      terms.fill(0);
+      options.add(terms);
+      addend = a.at("probs");
+    }
     const fullRows = a.kernel.split("scoreTopQ8", {
       outIdx: a.at("rowsIdx"),
       outScore: a.at("rowsScore"),
@@ -269,6 +280,7 @@ export class Net {
       exclude: a.at("exclude"),
       exOffsets: a.at("exOffsets"),
       allow,
+      addend,
       V,
       K,
       k,

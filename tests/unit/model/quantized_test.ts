@@ -23,6 +23,8 @@ type Case = {
   bias: Float32Array;
   exclude?: number[][];
   allow?: (Uint8Array | undefined)[];
+  /** A per-item term added after the output layer (B×V), as the transition term is. */
+  addend?: Float32Array;
 };
 
 // Copies a case into kernel memory, packs the table and runs scoreTopQ8 on `on` (split or serial).
@@ -58,8 +60,13 @@ function score(c: Case, on = kernel, serial = true) {
     allow = at(B * V);
     c.allow.forEach((m, b) => on.u8(allow, B * V).set(m ?? new Uint8Array(V).fill(1), b * V));
   }
+  let addend = 0;
+  if (c.addend) {
+    addend = at(4 * B * V);
+    on.f32(addend, B * V).set(c.addend);
+  }
   on.run("quantizeTableQ8", { packed: p.packed, meta: p.meta, table: p.table, bias: p.bias, V, K });
-  const args = { ...p, exclude, allow, V, K, k, C, B };
+  const args = { ...p, exclude, allow, addend, V, K, k, C, B };
   const full = serial ? on.run("scoreTopQ8", args) : on.split("scoreTopQ8", args, { chunk: 2 });
   return {
     full,
@@ -90,6 +97,7 @@ function randomCase(seed: number, B: number, V: number, K: number, k: number, C:
 // The answer row b of `got` must be the float64 reference's top-k, scores within float error.
 function assertExact(c: Case, got: ReturnType<typeof score>, label: string): void {
   const exact = ref.rowScores(c.u, c.table, c.bias, c.B, c.V, c.K);
+  c.addend?.forEach((a, i) => exact[i] += a);
   for (let b = 0; b < c.B; b++) {
     const want = ref.topKOf(
       exact.subarray(b * c.V, (b + 1) * c.V),
@@ -290,4 +298,69 @@ Deno.test("Net.rankRows() equals the logits' topKRows, also after the output tab
   rows.reverse().forEach((r, v) => E.set(r, v * 12));
   check("after writing p:E");
   assert.throws(() => net.rankRows(batch, 129, { exclude: histories }), /1\.\.128/);
+});
+
+// A sparse non-negative term like the transition term's: a few items per row, some raised from
+// the middle of the ranking into its top, the rest untouched (0).
+function sparseTerm(B: number, V: number, seed: number): Float32Array {
+  const r = rand(seed);
+  const add = new Float32Array(B * V);
+  for (let b = 0; b < B; b++) {
+    for (let n = 0; n < 40; n++) add[b * V + Math.floor(r() * V)] = Math.fround(3 * r());
+  }
+  return add;
+}
+
+Deno.test("scoreTopQ8 with an added term gives the exact top-k of scores + term, raised items included", () => {
+  for (const [B, V, K, k, C] of [[5, 1000, 64, 10, 48], [6, 4000, 32, 10, 16], [1, 203, 7, 5, 16]]) {
+    const c = randomCase(B + V, B, V, K, k, C);
+    c.addend = sparseTerm(B, V, B * 31);
+    c.exclude = Array.from({ length: B }, (_, b) => (b % 2 ? [0, 5] : []));
+    const got = score(c);
+    assertExact(c, got, `${B}x${V}x${K} with a term`);
+    // The term matters: without it the answers differ.
+    const plain = score({ ...c, addend: undefined });
+    assert.notDeepEqual(plain.ids, got.ids, `${B}x${V}: the term changes the top-${k}`);
+    // Bounds still bound: every bound is at least its exact score + term.
+    const exact = ref.rowScores(c.u, c.table, c.bias, B, V, K);
+    for (let i = 0; i < B * V; i++) {
+      if (got.bounds[i] === -Infinity) continue;
+      assert.ok(got.bounds[i] >= exact[i] + c.addend[i] - 1e-4, `bound ${i} below its score`);
+    }
+  }
+});
+
+Deno.test("scoreTopQ8 with a term answers to the bit what the logits + term and topKRows answer", () => {
+  const c = randomCase(21, 6, 500, 128, 10, 48);
+  c.addend = sparseTerm(6, 500, 5);
+  const got = score(c);
+  const { B, V, K, k, p } = { ...c, p: got.p };
+  const logits = kernel.alloc(4 * B * V);
+  kernel.run("denseForwardRows", {
+    out: logits,
+    inp: p.u,
+    weightRows: p.table,
+    bias: p.bias,
+    B,
+    IN: K,
+    OUT: V,
+  });
+  // As Recommender adds the transition term to float32 logits: one float32 addition per item.
+  const l = kernel.f32(logits, B * V);
+  for (let i = 0; i < B * V; i++) l[i] += c.addend![i];
+  kernel.run("topKRows", {
+    outIdx: p.outIdx,
+    outScore: p.outScore,
+    counts: p.counts,
+    scores: logits,
+    exclude: 0,
+    exOffsets: p.exOffsets,
+    allow: 0,
+    N: V,
+    k,
+    B,
+  });
+  assert.deepEqual(got.ids, kernel.i32(p.outIdx, B * k).slice());
+  assert.deepEqual(got.scores, kernel.f32(p.outScore, B * k).slice());
+  assert.equal(got.full, 0, "the term keeps rows certified");
 });

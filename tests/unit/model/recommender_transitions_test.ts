@@ -72,6 +72,17 @@ Deno.test("scores are the network's plus weight · ln(1 + s/ε) of the last movi
       const want = Array.from(topK(b.subarray(r * V, (r + 1) * V), 10, { exclude: h }));
       assert.deepEqual(ids, want.map((i) => withTerm.itemIds[i]));
     });
+    // Batched (the micro-batcher's call: the int8 path with the term in one kernel call), the
+    // same answers with the same float32 scores.
+    const many = withTerm.recommendMany(
+      histories.map((h) => ({ history: h.map((i) => withTerm.itemIds[i]), k: 10 })),
+    );
+    histories.forEach((h, r) => {
+      const row = b.subarray(r * V, (r + 1) * V);
+      const want = Array.from(topK(row, 10, { exclude: h }));
+      assert.deepEqual(many[r].map((x) => x.movieId), want.map((i) => withTerm.itemIds[i]));
+      assert.deepEqual(many[r].map((x) => x.score), want.map((i) => row[i]));
+    });
     assert.ok(
       changed > histories.length,
       "the term changed almost nothing: the test proves little",
