@@ -12,6 +12,8 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines also carry `fields` (e.g. a run id). */
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written (to skip building fields on a hot path). */
+  enabled(level: LogLevel): boolean;
 }
 
 interface Sink {
@@ -73,5 +75,6 @@ export function getLogger(module: string, base: Record<string, unknown> = {}): L
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     child: (f) => getLogger(module, { ...base, ...f }),
+    enabled: (level) => ORDER[level] >= ORDER[sink.level],
   };
 }

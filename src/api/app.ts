@@ -1,20 +1,16 @@
 /**
- * createApp(deps): the Hono app — middleware in order (request id, metrics, security headers, CORS,
- * the admin limiter, body limit, NUL characters refused), the
+ * createApp(deps): the Hono app — middleware in two layers (request id, metrics, security headers;
+ * then on /api/*: CORS, the admin limiter, body limit, NUL characters refused; see
+ * middleware/edge.ts), the
  * /api/v1 resources, the operational routes, /openapi.json (generated from the route schemas)
  * and /docs, and the site (web/). Every dependency comes in through `deps`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { siteRoutes } from "../../web/site.tsx";
 import type { AppDeps } from "./deps.ts";
 import { errorJson, handleError } from "./errors.ts";
-import { corsPolicy } from "./middleware/cors.ts";
-import { httpMetrics } from "./middleware/http_metrics.ts";
+import { apiGuard, edge } from "./middleware/edge.ts";
 import { rateLimiter } from "./middleware/rate_limit.ts";
-import { requestId } from "./middleware/request_id.ts";
-import { securityHeaders } from "./middleware/security_headers.ts";
-import { rejectNul } from "./middleware/text_guard.ts";
 import { type AppEnv, router } from "./router.ts";
 import { browserModelRoutes } from "./routes/browser_model.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -37,35 +33,19 @@ export const DEFAULT_ADMIN_RATE_LIMIT = 30;
 /** Builds the app; it holds no state of its own beyond what `deps` carries. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
-  app.use(requestId());
-  app.use(httpMetrics(deps.metrics));
-  app.use(securityHeaders());
+  app.use(edge(deps.metrics));
   app.use(
     "/api/*",
-    corsPolicy({ origins: deps.http?.corsOrigins, adminOrigins: deps.http?.adminCorsOrigins }),
-  );
-  // One limiter for the app; adminAuth() on each admin route takes from it before the token check.
-  const adminLimiter = rateLimiter({
-    perMinute: deps.http?.adminRequestsPerMinute ?? DEFAULT_ADMIN_RATE_LIMIT,
-    clock: deps.clock,
-  });
-  app.use(async (c, next) => {
-    c.set("adminLimiter", adminLimiter);
-    await next();
-  });
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-      onError: (c) =>
-        errorJson(c, {
-          status: 413,
-          code: "PAYLOAD_TOO_LARGE",
-          message: `body: over the limit of ${deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes`,
-        }),
+    apiGuard({
+      cors: { origins: deps.http?.corsOrigins, adminOrigins: deps.http?.adminCorsOrigins },
+      // One limiter for the app; adminAuth() on each admin route takes from it before the token check.
+      adminLimiter: rateLimiter({
+        perMinute: deps.http?.adminRequestsPerMinute ?? DEFAULT_ADMIN_RATE_LIMIT,
+        clock: deps.clock,
+      }),
+      bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     }),
   );
-  app.use("/api/*", rejectNul());
   app.onError(handleError);
   app.notFound((c) =>
     errorJson(c, {

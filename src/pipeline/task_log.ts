@@ -88,6 +88,7 @@ export function attemptLogger(opts: AttemptLogOptions): AttemptLog {
     warn: (m, f) => (inner.warn(m, f), record("warn", m, { ...extra, ...f })),
     error: (m, f) => (inner.error(m, f), record("error", m, { ...extra, ...f })),
     child: (f) => make(inner.child(f), { ...extra, ...f }),
+    enabled: (level) => inner.enabled(level),
   });
   return { log: make(base, {}), flush };
 }
