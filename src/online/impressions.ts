@@ -76,7 +76,7 @@ export class ImpressionLog {
     this.#metrics = options.metrics;
     const m = options.metrics;
     this.#buffer = new RowBuffer({
-      write: (rows) => Deno.env.get("XNOIMP") ? Promise.resolve() : insertImpressions(db, rows),
+      write: (rows) => insertImpressions(db, rows),
       maxRows: options.maxRows,
       flushMs: options.flushMs,
       batchRows: options.batchRows,
