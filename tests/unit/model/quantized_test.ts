@@ -175,10 +175,11 @@ Deno.test("scoreTopQ8 gives the exact top-k for every shape, with exclusions and
   }
 });
 
-Deno.test("scoreTopQ8 answers exactly what the float32 logits (denseForwardRows) and topKRows answer", () => {
-  const c = randomCase(7, 6, 500, 128, 10, 48);
-  const got = score(c);
-  const { B, V, K, k, p } = { ...c, p: got.p };
+// The float32 path on the same case: logits from denseForwardRows (the same dot products in the
+// same order), the added term if any (one float32 addition per item, as Recommender adds it), then
+// topKRows. Returns its ids and scores.
+function logitsTopK(c: Case, p: ReturnType<typeof score>["p"]) {
+  const { B, V, K, k } = c;
   const logits = kernel.alloc(4 * B * V);
   kernel.run("denseForwardRows", {
     out: logits,
@@ -189,6 +190,10 @@ Deno.test("scoreTopQ8 answers exactly what the float32 logits (denseForwardRows)
     IN: K,
     OUT: V,
   });
+  if (c.addend) {
+    const l = kernel.f32(logits, B * V);
+    for (let i = 0; i < B * V; i++) l[i] += c.addend[i];
+  }
   kernel.run("topKRows", {
     outIdx: p.outIdx,
     outScore: p.outScore,
@@ -201,9 +206,19 @@ Deno.test("scoreTopQ8 answers exactly what the float32 logits (denseForwardRows)
     k,
     B,
   });
-  assert.deepEqual(got.ids, kernel.i32(p.outIdx, B * k).slice());
+  return {
+    ids: kernel.i32(p.outIdx, B * k).slice(),
+    scores: kernel.f32(p.outScore, B * k).slice(),
+  };
+}
+
+Deno.test("scoreTopQ8 answers exactly what the float32 logits (denseForwardRows) and topKRows answer", () => {
+  const c = randomCase(7, 6, 500, 128, 10, 48);
+  const got = score(c);
+  const want = logitsTopK(c, got.p);
+  assert.deepEqual(got.ids, want.ids);
   // The same float32 dot products in the same order: equal to the bit.
-  assert.deepEqual(got.scores, kernel.f32(p.outScore, B * k).slice());
+  assert.deepEqual(got.scores, want.scores);
   assert.equal(got.full, 0, "random rows are certified from 48 candidates");
 });
 
@@ -312,7 +327,9 @@ function sparseTerm(B: number, V: number, seed: number): Float32Array {
 }
 
 Deno.test("scoreTopQ8 with an added term gives the exact top-k of scores + term, raised items included", () => {
-  for (const [B, V, K, k, C] of [[5, 1000, 64, 10, 48], [6, 4000, 32, 10, 16], [1, 203, 7, 5, 16]]) {
+  for (
+    const [B, V, K, k, C] of [[5, 1000, 64, 10, 48], [6, 4000, 32, 10, 16], [1, 203, 7, 5, 16]]
+  ) {
     const c = randomCase(B + V, B, V, K, k, C);
     c.addend = sparseTerm(B, V, B * 31);
     c.exclude = Array.from({ length: B }, (_, b) => (b % 2 ? [0, 5] : []));
@@ -334,33 +351,8 @@ Deno.test("scoreTopQ8 with a term answers to the bit what the logits + term and 
   const c = randomCase(21, 6, 500, 128, 10, 48);
   c.addend = sparseTerm(6, 500, 5);
   const got = score(c);
-  const { B, V, K, k, p } = { ...c, p: got.p };
-  const logits = kernel.alloc(4 * B * V);
-  kernel.run("denseForwardRows", {
-    out: logits,
-    inp: p.u,
-    weightRows: p.table,
-    bias: p.bias,
-    B,
-    IN: K,
-    OUT: V,
-  });
-  // As Recommender adds the transition term to float32 logits: one float32 addition per item.
-  const l = kernel.f32(logits, B * V);
-  for (let i = 0; i < B * V; i++) l[i] += c.addend![i];
-  kernel.run("topKRows", {
-    outIdx: p.outIdx,
-    outScore: p.outScore,
-    counts: p.counts,
-    scores: logits,
-    exclude: 0,
-    exOffsets: p.exOffsets,
-    allow: 0,
-    N: V,
-    k,
-    B,
-  });
-  assert.deepEqual(got.ids, kernel.i32(p.outIdx, B * k).slice());
-  assert.deepEqual(got.scores, kernel.f32(p.outScore, B * k).slice());
+  const want = logitsTopK(c, got.p);
+  assert.deepEqual(got.ids, want.ids);
+  assert.deepEqual(got.scores, want.scores);
   assert.equal(got.full, 0, "the term keeps rows certified");
 });
