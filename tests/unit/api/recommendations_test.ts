@@ -106,7 +106,9 @@ dbTest(
           /history:.*1000/,
         ],
         [postJson("{not json"), 400, /malformed JSON/],
+        // Counted while read (no declared length), and refused from the declared length alone.
         [postJson({ history: [1], pad: "x".repeat(300_000) }), 413, /over the limit/],
+        [postJson({ history: [1] }, { "content-length": "300000" }), 413, /over the limit/],
       ];
       for (const [init, status, message] of cases) {
         const res = await app.request("/api/v1/recommendations", init);
