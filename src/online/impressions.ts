@@ -30,10 +30,18 @@ export interface ImpressionLogOptions {
   batchRows?: number;
 }
 
-/** A new impression id: 128 random bits, URL-safe. */
-export function newImpressionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return "imp-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * A new impression id, 32 hex digits: the time in milliseconds (12 digits), then 80 random bits.
+ * Ids made one after the other sort together, so the primary key grows at its right edge instead
+ * of touching a random page per insert.
+ */
+export function newImpressionId(now = Date.now()): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  let id = "imp-" + now.toString(16).padStart(12, "0").slice(-12);
+  for (const b of bytes) id += HEX[b];
+  return id;
 }
 
 /** Stores one batch of impressions (one statement); a retried batch changes nothing. */

@@ -1,7 +1,11 @@
 /** Impressions are kept in memory, written in batches off the request path, bounded, and flushed on shutdown. */
 import assert from "node:assert/strict";
 import type { Sql } from "../../../src/db/types.ts";
-import { type Impression, ImpressionLog } from "../../../src/online/impressions.ts";
+import {
+  type Impression,
+  ImpressionLog,
+  newImpressionId,
+} from "../../../src/online/impressions.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { servingFixture } from "../../helpers/serving.ts";
@@ -147,3 +151,24 @@ Deno.test("a batch being written is still found: an outcome right after its impr
   await buffer.close();
   assert.deepEqual(written, [1, 2, 3]);
 });
+
+Deno.test("impression ids are 32 hex digits that sort by time, distinct within one millisecond", () => {
+  const t = Date.UTC(2026, 11, 6, 12);
+  const same = Array.from({ length: 1000 }, () => newImpressionId(t));
+  assert.equal(new Set(same).size, 1000, "80 random bits tell ids of one millisecond apart");
+  for (const id of same) assert.match(id, /^imp-[0-9a-f]{32}$/);
+  const later = newImpressionId(t + 1);
+  assert.ok(same.every((id) => id < later), "a later millisecond sorts after every earlier id");
+  assert.ok(same.every((id) => id.startsWith("imp-" + t.toString(16).padStart(12, "0"))));
+});
+
+dbTest(
+  "impressions are indexed by time with BRIN (appends cost the index almost nothing)",
+  async (db) => {
+    const rows = await db.query<{ indexdef: string }>(
+      "SELECT indexdef FROM pg_indexes WHERE tablename = 'impressions' AND indexdef LIKE '%shown_at%'",
+    );
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].indexdef, /USING brin \(shown_at\)/);
+  },
+);
