@@ -1,5 +1,5 @@
 /** Impressions: every recommendation answer as shown, kept in a bounded buffer and written in batches. */
-import { insertRows } from "../db/bulk.ts";
+import { appendRows } from "../db/bulk.ts";
 import type { Sql } from "../db/types.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { RowBuffer } from "./row_buffer.ts";
@@ -46,7 +46,7 @@ export function newImpressionId(now = Date.now()): string {
 
 /** Stores one batch of impressions (one statement); a retried batch changes nothing. */
 export async function insertImpressions(db: Sql, rows: readonly Impression[]): Promise<void> {
-  await insertRows(db, "impressions", {
+  await appendRows(db, "impressions", {
     columns: {
       id: "text",
       model: "text",

@@ -1,6 +1,6 @@
 /** insertRows(): chunked unnest inserts with upserts, identical on both backends. */
 import assert from "node:assert/strict";
-import { insertRows } from "../../../src/db/bulk.ts";
+import { appendRows, insertRows } from "../../../src/db/bulk.ts";
 import { dbTest } from "../../helpers/db.ts";
 
 const TABLE = `CREATE TABLE items (
@@ -97,6 +97,28 @@ dbTest(
     assert.deepEqual(await db.query("SELECT id, title, score FROM items ORDER BY id"), [
       { id: 1, title: "new", score: 2 },
       { id: 5, title: "five!", score: 6 },
+    ]);
+  },
+);
+
+dbTest(
+  "appendRows() writes like insertRows(), DO NOTHING included, in chunks, without a count",
+  async (db) => {
+    await db.exec(TABLE);
+    const columns = { id: "int8", title: "text" };
+    await appendRows(db, "items", { columns, rows: [[1, "one"], [2, "two"]] });
+    const none = await appendRows(db, "items", {
+      columns,
+      rows: [[2, "TWO"], [3, "three"], [4, "four"]],
+      onConflict: { target: ["id"] },
+      chunkSize: 2,
+    });
+    assert.equal(none, undefined);
+    assert.deepEqual(await db.query("SELECT id, title FROM items ORDER BY id"), [
+      { id: 1, title: "one" },
+      { id: 2, title: "two" },
+      { id: 3, title: "three" },
+      { id: 4, title: "four" },
     ]);
   },
 );
