@@ -34,6 +34,8 @@ export function movieView(m: MovieDisplay): MovieView {
 /** Movies by id with a popularity order (most watched first, ties by ascending id). */
 export class Catalog {
   readonly #movies = new Map<number, MovieView>();
+  // Each movie's view as JSON without its closing brace, made at first use (see itemJson).
+  readonly #json = new Map<number, string>();
   readonly #byGenre = new Map<string, number[]>();
   #counts: Map<number, number>;
   #ranked: number[] | null = null;
@@ -52,6 +54,21 @@ export class Catalog {
 
   get(id: number): MovieView | undefined {
     return this.#movies.get(id);
+  }
+
+  /**
+   * `JSON.stringify({ ...get(id), score })` without stringifying the view again: the view's JSON is
+   * kept per movie, so an answer's items cost a few string joins. Undefined for an unknown movie.
+   */
+  itemJson(id: number, score: number): string | undefined {
+    let head = this.#json.get(id);
+    if (head === undefined) {
+      const m = this.#movies.get(id);
+      if (!m) return undefined;
+      head = JSON.stringify(m).slice(0, -1);
+      this.#json.set(id, head);
+    }
+    return `${head},"score":${JSON.stringify(score)}}`;
   }
 
   has(id: number): boolean {

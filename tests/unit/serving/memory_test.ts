@@ -70,3 +70,23 @@ Deno.test("Catalog ranks by watch count, ties by id, honouring exclusions, genre
   assert.equal(posterUrl(null), null);
   assert.deepEqual(cat.genres().Comedy, [2, 3]);
 });
+
+Deno.test("Catalog.itemJson() is the text JSON.stringify gives an item, for any title and score", () => {
+  const odd = {
+    id: 7,
+    title: 'He said "<script>alert(1)</script>" — Ünïcode \u2028 \\ done',
+    year: 1999,
+    genres: ["Drama", "Film-Noir"],
+    posterPath: "/x.jpg",
+    overview: "line one\nline two\t\u0001",
+    tmdbId: 70,
+    voteAverage: 7.5,
+  };
+  const cat = new Catalog([odd], new Map());
+  for (const score of [0.1 + 0.2, -3, 1e-9, Math.fround(0.7), NaN, Infinity]) {
+    const want = JSON.stringify({ ...cat.get(7), score });
+    assert.equal(cat.itemJson(7, score), want);
+    assert.equal(cat.itemJson(7, score), want, "the cached view gives the same text");
+  }
+  assert.equal(cat.itemJson(8, 1), undefined);
+});
