@@ -13,21 +13,32 @@ export function formatElement(value: unknown): string | null {
 }
 
 /**
- * Formats a JS array (possibly nested) as a PostgreSQL array literal. Every element is quoted, so
- * commas, braces, quotes, backslashes and the word NULL survive; only JS null becomes SQL NULL.
+ * Formats a JS array (possibly nested) as a PostgreSQL array literal. Every element but a finite
+ * number is quoted, so commas, braces, quotes, backslashes and the word NULL survive; only JS null
+ * becomes SQL NULL.
  */
 export function formatArrayLiteral(
   values: readonly unknown[],
   format: (value: unknown) => string | null = formatElement,
 ): string {
-  const parts = values.map((v) => {
-    if (Array.isArray(v)) return formatArrayLiteral(v, format);
-    const text = format(v);
-    if (text === null) return "NULL";
-    return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
-  });
-  return "{" + parts.join(",") + "}";
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ",";
+    if (Array.isArray(v)) out += formatArrayLiteral(v, format);
+    // A finite number's text is digits, sign, point and exponent: nothing to quote or escape.
+    else if (typeof v === "number" && format === formatElement && Number.isFinite(v)) out += v;
+    else {
+      const text = format(v);
+      if (text === null) out += "NULL";
+      else out += '"' + (NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, "\\$&") : text) + '"';
+    }
+  }
+  return out + "}";
 }
+
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;
 
 /**
  * Parses a PostgreSQL array literal. Unquoted `NULL` is SQL NULL (→ `null`); a quoted `"NULL"` is the
