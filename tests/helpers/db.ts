@@ -72,11 +72,17 @@ async function startFromDump(): Promise<PGlite> {
   const pg = await startPglite();
   const fresh = new Uint8Array(await (await pg.dumpDataDir("none")).arrayBuffer());
   const dir = path.slice(0, path.lastIndexOf("/"));
-  await Deno.mkdir(dir, { recursive: true });
-  // Written aside and renamed: a module reading the dump never sees half of it.
-  const tmp = await Deno.makeTempFile({ dir, suffix: ".part" });
-  await Deno.writeFile(tmp, fresh);
-  await Deno.rename(tmp, path);
+  let tmp: string | undefined;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    // Written aside and renamed: a module reading the dump never sees half of it.
+    tmp = await Deno.makeTempFile({ dir, suffix: ".part" });
+    await Deno.writeFile(tmp, fresh);
+    await Deno.rename(tmp, path);
+  } catch {
+    // Nowhere to keep it (a read-only TMPDIR): every module then runs initdb, as before.
+    if (tmp) await Deno.remove(tmp).catch(() => {});
+  }
   return pg;
 }
 
