@@ -33,9 +33,16 @@ function codecs() {
   return { parsers, serializers };
 }
 
-/** Starts a PGlite instance with reelrank's type codecs; `dataDir` undefined means in memory. */
-export async function startPglite(dataDir?: string): Promise<PGlite> {
-  return await PGlite.create({ dataDir, ...codecs() });
+/**
+ * Starts a PGlite instance with reelrank's type codecs; `dataDir` undefined means in memory.
+ * `loadDataDir` starts from a dump of a data folder (`PGlite.dumpDataDir()`) instead of running
+ * initdb: the tests start each module's in-memory instance from one dump of a fresh instance.
+ */
+export async function startPglite(
+  dataDir?: string,
+  options: { loadDataDir?: Blob } = {},
+): Promise<PGlite> {
+  return await PGlite.create({ dataDir, loadDataDir: options.loadDataDir, ...codecs() });
 }
 
 const noNotice = () => {};
