@@ -61,6 +61,12 @@ export interface Config {
    * default 10,000): more are dropped and counted rather than slowing requests.
    */
   impressionBuffer: number;
+  /**
+   * `REELRANK_REUSE_PORT`: `serve`/`start` listen with SO_REUSEPORT, so several server processes on
+   * one host share `PORT` and the kernel spreads connections over them (Linux; needs
+   * `DATABASE_URL`: a PGlite data folder belongs to one process). Default false.
+   */
+  reusePort: boolean;
   /** True under CI (`CI=true`): progress output stays quiet. */
   ci: boolean;
   /** Values that must never be printed: used by the logger to scrub messages. */
@@ -196,6 +202,12 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       `REELRANK_GATE_COVERAGE_TOLERANCE must be a number in [0, 1] (a share of the catalogue), got "${rawTolerance}"; unset it to turn the coverage guard off`,
     );
   }
+  const reusePort = flag(env, "REELRANK_REUSE_PORT", false);
+  if (reusePort && !databaseUrl) {
+    throw invalid(
+      "REELRANK_REUSE_PORT=true needs DATABASE_URL: server processes sharing a port must share a PostgreSQL database (a PGlite data folder is open in one process only)",
+    );
+  }
   const secrets = [env.TMDB_API_KEY, env.TMDB_READ_TOKEN, env.AWS_SECRET_ACCESS_KEY, adminToken]
     .filter((s): s is string => !!s && s.length >= 4);
   if (databaseUrl) {
@@ -241,6 +253,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     familyMemoryMiB,
     gateCoverageTolerance,
     impressionBuffer: positiveNumber(env, "REELRANK_IMPRESSION_BUFFER", 10_000, true),
+    reusePort,
     ci: env.CI === "true" || env.CI === "1",
     secrets,
   });

@@ -40,6 +40,8 @@ export interface ServerOptions {
   pipeline?: PipelineService;
   /** Impressions held in memory at most (REELRANK_IMPRESSION_BUFFER). */
   impressionBuffer?: number;
+  /** Listen with SO_REUSEPORT: other processes may serve the same port (REELRANK_REUSE_PORT). */
+  reusePort?: boolean;
 }
 
 /** Loads the serving core on `ctx` and listens; resolves once the socket is open. */
@@ -74,7 +76,14 @@ export async function startServer(
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
-      { port: options.port, hostname: options.host, onListen: () => {} },
+      {
+        port: options.port,
+        hostname: options.host,
+        // Only when asked: Deno gates SO_REUSEPORT behind --unstable-net (the serve, start and
+        // test tasks pass it).
+        ...(options.reusePort ? { reusePort: true } : {}),
+        onListen: () => {},
+      },
       app.fetch,
     );
   } catch (err) {

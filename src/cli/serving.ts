@@ -29,6 +29,7 @@ export async function serveUntilSignal(
     http: ctx.config.http,
     pipeline: engine,
     impressionBuffer: ctx.config.impressionBuffer,
+    reusePort: ctx.config.reusePort,
   });
   const forget = await writeServerAddress(ctx.config.dataDir, server.url);
   const version = server.serving.version();

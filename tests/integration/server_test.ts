@@ -86,3 +86,57 @@ Deno.test("deno task serve prints its URLs and the admin token once, and Ctrl-C 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+// One HTTP/1.1 request on a connection of its own (fetch would reuse a kept-alive one).
+async function getOnNewConnection(port: number, path: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    return await new Response(conn.readable).text();
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}
+
+dbTest(
+  `REELRANK_REUSE_PORT: two servers listen on one port and the kernel spreads connections over both${
+    Deno.build.os === "linux" ? "" : " (skipped: SO_REUSEPORT balancing is Linux's)"
+  }`,
+  async (db) => {
+    const f = await servingFixture(db);
+    await f.close();
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
+    const options = { port, host: "127.0.0.1", adminToken: ADMIN_TOKEN, pollMs: 0 };
+    const a = await startServer(f.ctx, { ...options, reusePort: true });
+    try {
+      // Without the option the port is taken.
+      await assert.rejects(() => startServer(f.ctx, options), /in use|AddrInUse/i);
+      const b = await startServer(f.ctx, { ...options, reusePort: true });
+      try {
+        for (let i = 0; i < 40; i++) {
+          assert.match(await getOnNewConnection(port, "/health"), /"status":"ok"/);
+        }
+        const served = async (s: typeof a) => {
+          const { values } = await s.metrics.httpRequests.get();
+          return values.filter((v) => v.labels.route === "/health")
+            .reduce((n, v) => n + v.value, 0);
+        };
+        const [na, nb] = [await served(a), await served(b)];
+        assert.equal(na + nb, 40);
+        assert.ok(na > 0 && nb > 0, `connections went ${na} / ${nb}: one server took them all`);
+      } finally {
+        await b.shutdown();
+      }
+    } finally {
+      await a.shutdown();
+    }
+  },
+  { ignore: Deno.build.os !== "linux" },
+);

@@ -90,3 +90,17 @@ Deno.test("loadConfig() reads the impression buffer's bound and refuses a bad on
     /REELRANK_IMPRESSION_BUFFER must be a positive integer, got "lots"/,
   );
 });
+
+Deno.test("REELRANK_REUSE_PORT lets server processes share a port, only with PostgreSQL", () => {
+  assert.equal(loadConfig({}).reusePort, false);
+  const pg = "postgres://postgres@127.0.0.1:5432/test";
+  assert.equal(loadConfig({ DATABASE_URL: pg, REELRANK_REUSE_PORT: "true" }).reusePort, true);
+  assert.throws(
+    () => loadConfig({ REELRANK_REUSE_PORT: "true" }),
+    /REELRANK_REUSE_PORT=true needs DATABASE_URL/,
+  );
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: pg, REELRANK_REUSE_PORT: "maybe" }),
+    /REELRANK_REUSE_PORT must be true or false/,
+  );
+});
