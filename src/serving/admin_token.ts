@@ -39,7 +39,21 @@ export async function ensureAdminToken(
   const token = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
     .replace(/=+$/, "");
   await Deno.mkdir(config.dataDir, { recursive: true });
-  await Deno.writeTextFile(path, token + "\n", { mode: 0o600 });
-  await Deno.chmod(path, 0o600);
+  // Written aside, then linked into place: the link fails when another process (servers sharing a
+  // port and a data folder start together) stored its token first, and then that one is used, so
+  // every process checks the same token.
+  const aside = `${path}.${crypto.randomUUID()}`;
+  await Deno.writeTextFile(aside, token + "\n", { mode: 0o600 });
+  await Deno.chmod(aside, 0o600);
+  try {
+    await Deno.link(aside, path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    const stored = (await Deno.readTextFile(path)).trim();
+    if (stored.length < 16) throw internal(`the admin token file ${path} holds no token`);
+    return { token: stored, source: "file", path };
+  } finally {
+    await Deno.remove(aside);
+  }
   return { token, source: "generated", path };
 }

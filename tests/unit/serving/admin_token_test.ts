@@ -20,6 +20,22 @@ Deno.test("ensureAdminToken() generates a token once, owner-only, and reuses it 
   }
 });
 
+Deno.test("servers starting together on one data folder all get the one stored token", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const got = await Promise.all(Array.from({ length: 8 }, () => ensureAdminToken({ dataDir })));
+    const stored = (await Deno.readTextFile(`${dataDir}/admin_token`)).trim();
+    assert.ok(got.every((g) => g.token === stored), "every caller checks the stored token");
+    assert.equal(got.filter((g) => g.source === "generated").length, 1, "one generated it");
+    // Nothing left beside it.
+    const names = [];
+    for await (const e of Deno.readDir(dataDir)) names.push(e.name);
+    assert.deepEqual(names, ["admin_token"]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("REELRANK_ADMIN_TOKEN must be long enough and is scrubbed from logs", () => {
   assert.throws(() => loadConfig({ REELRANK_ADMIN_TOKEN: "short" }), /REELRANK_ADMIN_TOKEN.*16/);
   const config = loadConfig({ REELRANK_ADMIN_TOKEN: "a-long-enough-admin-token" });
