@@ -37,6 +37,14 @@ export interface LoadBenchResult {
   rss_end_mb: number;
   rss_ratio: number;
   rss_max_mb: number;
+  /**
+   * Live JS heap after a full garbage collection, after the warm-up and at the end, and their
+   * ratio: what a leak would grow (RSS also holds heap V8 reserved and has not returned). Null
+   * when the process was started without `--v8-flags=--expose-gc` (the bench task sets it).
+   */
+  heap_live_after_warmup_mb: number | null;
+  heap_live_end_mb: number | null;
+  heap_live_ratio: number | null;
   /** The version promoted in the middle, the second it happened at, and how long the call took. */
   promotion: { from: number; to: number; at_s: number; took_ms: number } | null;
   connections: number;
@@ -45,6 +53,15 @@ export interface LoadBenchResult {
 }
 
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+/** heapUsed after a full collection, when the runtime exposes `gc` (`--v8-flags=--expose-gc`). */
+function liveHeap(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== "function") return null;
+  gc();
+  gc();
+  return Deno.memoryUsage().heapUsed;
+}
+
 const loadAverage = () => {
   try {
     return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
@@ -107,6 +124,7 @@ export async function benchLoad(ctx: Context, o: LoadBenchOptions): Promise<Load
     say(`warming up for ${o.warmupSeconds} s on ${server.url} (model version ${original})…`);
     await wrk(o.warmupSeconds);
     const baseline = Deno.memoryUsage().rss;
+    const heapBaseline = liveHeap();
     rss.length = 0;
 
     // The version to promote: the production artifact under a new number.
@@ -150,6 +168,7 @@ export async function benchLoad(ctx: Context, o: LoadBenchOptions): Promise<Load
     );
     const [run] = await Promise.all([wrk(o.seconds), promote]);
     const end = Deno.memoryUsage().rss;
+    const heapEnd = liveHeap();
     const kinds = parseKinds(run.output);
     const byKind = Object.fromEntries(
       (Object.keys(MIX) as Kind[]).map((k) => [k, kinds[k] ?? { ok: 0, bad: 0 }]),
@@ -166,6 +185,11 @@ export async function benchLoad(ctx: Context, o: LoadBenchOptions): Promise<Load
       rss_end_mb: mb(end),
       rss_ratio: Number((end / baseline).toFixed(3)),
       rss_max_mb: mb(Math.max(baseline, end, ...rss)),
+      heap_live_after_warmup_mb: heapBaseline === null ? null : mb(heapBaseline),
+      heap_live_end_mb: heapEnd === null ? null : mb(heapEnd),
+      heap_live_ratio: heapBaseline === null || heapEnd === null
+        ? null
+        : Number((heapEnd / heapBaseline).toFixed(3)),
       promotion,
       connections: o.connections,
       seconds: o.seconds,

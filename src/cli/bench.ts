@@ -64,7 +64,7 @@ again as a new version (it stays in the registry; production is moved back at th
 answers by kind, p50/p99, failed requests, the promotion, resident memory after the warm-up and
 at the end; exits 1 when a request failed, memory grew over 10 % or no promotion happened.
 
-  --warmup S             seconds of warm-up before memory is taken (default 10)
+  --warmup S             seconds of warm-up before memory is taken (default 30)
 `;
 
 await runCli(HELP, async (argv, config) => {
