@@ -1,4 +1,4 @@
-/** `deno task bench kernel | serve | explain | browser | families | load [--json] …`: kernel, serving, explanation, in-browser, family-fit and load figures. */
+/** `deno task bench kernel | serve | explain | browser | families | load | topk | scaling [--json] …`: kernel, serving, explanation, in-browser, family-fit and load figures. */
 import { intFlag, numFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { formatTable } from "./table.ts";
 import { benchKernel, HISTORY_LENGTH } from "../bench/kernel.ts";
@@ -6,6 +6,7 @@ import { browserBenchCommand, explainBenchCommand, topKBenchCommand } from "./be
 import { loadBenchCommand } from "./bench_load.ts";
 import { serveBenchCommand } from "./bench_serve.ts";
 import { FAMILIES_BENCH_HELP, familiesBenchCommand } from "./bench_families.ts";
+import { SCALING_BENCH_HELP, scalingBenchCommand } from "./bench_scaling.ts";
 
 const HELP = `
 deno task bench kernel [--json] [--threads N] [--seconds S]
@@ -50,6 +51,8 @@ cache, the time of one ranking, and how many top-10s equal the server's.
 
 ${FAMILIES_BENCH_HELP}
 
+${SCALING_BENCH_HELP}
+
 topk loads the production model (made as for serve) and times its top-K (--k, default 10, at most
 128) per batch size (1, 4, 16, 32, 64 visitor histories, one kernel thread, --seconds S per size,
 default 2): from the full float32 logits then topKRows, and through the int8 copy of the output
@@ -84,6 +87,9 @@ await runCli(HELP, async (argv, config) => {
     "no-dense": { type: "boolean" },
     warmup: { type: "string" },
     k: { type: "string" },
+    sets: { type: "string" },
+    seed: { type: "string" },
+    path: { type: "string" },
   });
   const target = positionals[0] ?? "kernel";
   if (target === "serve") return await serveBenchCommand(values, config);
@@ -92,9 +98,10 @@ await runCli(HELP, async (argv, config) => {
   if (target === "families") return await familiesBenchCommand(values, config);
   if (target === "load") return await loadBenchCommand(values, config);
   if (target === "topk") return await topKBenchCommand(values, config);
+  if (target === "scaling") return await scalingBenchCommand(values, config);
   if (target !== "kernel") {
     throw new UsageError(
-      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families", "load" or "topk"`,
+      `unknown benchmark "${target}", expected "kernel", "serve", "explain", "browser", "families", "load", "topk" or "scaling"`,
     );
   }
   const r = await benchKernel({
