@@ -1,8 +1,12 @@
 /** `deno task train --families …`: the family comparison (trainFamilies) from the command line, and its report. */
 import type { Context } from "../context.ts";
-import type { ChildSummary, TrainFamiliesResult } from "../model/families/train_families.ts";
-import { parseFamilies, trainFamilies } from "../model/families/train_families.ts";
-import type { TrainParams } from "../model/mod.ts";
+import {
+  type ChildSummary,
+  parseFamilies,
+  trainFamilies,
+  type TrainFamiliesResult,
+  type TrainParams,
+} from "../model/mod.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
 import { formatTable } from "./table.ts";

@@ -3,13 +3,8 @@
  * Everything else under src/model is internal and may move.
  */
 export { Kernel, type KernelOptions } from "./kernel/kernel.ts";
-export {
-  type Because,
-  Recommender,
-  type RecommenderManifest,
-  type RecommendRequest,
-  type Scored,
-} from "./recommender.ts";
+export { Recommender, type RecommenderManifest } from "./recommender.ts";
+export type { Because, RecommendRequest, Scored } from "./types.ts";
 export {
   checkParam,
   DEFAULT_PARAMS,
