@@ -8,6 +8,7 @@ export type { Because, RecommendRequest, Scored } from "./types.ts";
 export {
   checkParam,
   DEFAULT_PARAMS,
+  flagName,
   flagOf,
   HYPERPARAMS,
   loggedParams,
@@ -18,6 +19,7 @@ export {
   parseParam,
   resolveParams,
   type TrainParams,
+  valueFromText,
 } from "./training/hyperparams.ts";
 export type { EpochLog, StepProgress } from "./training/member.ts";
 export { trainRecommender, type TrainResult } from "./training/train.ts";
