@@ -112,7 +112,11 @@ export function formatFamilies(r: TrainFamiliesResult): string {
   );
   const head = `comparison run ${r.runId}: ${r.users} users, ${r.items} movies` +
     (r.easeFitSeconds === undefined ? "" : `; one EASE fit ${r.easeFitSeconds.toFixed(2)} s`);
-  const search = r.search?.stopped ? `\nMLP search stopped early: ${r.search.stopped}` : "";
+  const search = r.search?.stopped
+    ? `\nMLP search stopped early: ${r.search.stopped}`
+    : r.search?.skipped
+    ? `\n${r.search.skipped}`
+    : "";
   const tail = r.version === undefined
     ? ""
     : `\nregistered ${r.best.family} as version ${r.version}: ${r.decision!.reason}`;
