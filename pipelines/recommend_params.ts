@@ -2,8 +2,7 @@
  * The `recommend` DAG's run parameters: one table (name → type, default, help, task). Adding a
  * parameter is one line here; training flags come from the one hyperparameter table.
  */
-import { FAMILIES } from "../src/model/model.ts";
-import { SEARCH_DEFAULTS } from "../src/model/families/train_families.ts";
+import { FAMILIES, SEARCH_DEFAULTS } from "../src/model/mod.ts";
 import { type ParamTable, trainingParams } from "../src/pipeline/params.ts";
 
 /** The bundled MovieLens data set. */

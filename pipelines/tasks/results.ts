@@ -47,8 +47,17 @@ export interface TrainResult {
   comparisonRunId: string;
   family: string;
   children: TrainChild[];
-  /** The MLP search, when the run asked for one (`stopped` says why it ended early). */
-  search?: { budgetSeconds: number; configs: number; ran: number; stopped?: string };
+  /**
+   * The MLP search, when the run asked for one (`stopped` says why it ended early, `skipped` why it
+   * did not run: no EASE fit, its budget's unit, fits the memory limit).
+   */
+  search?: {
+    budgetSeconds?: number;
+    configs: number;
+    ran: number;
+    stopped?: string;
+    skipped?: string;
+  };
 }
 
 /** evaluate: the headline numbers (all of them are logged to the run). */

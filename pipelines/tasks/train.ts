@@ -84,6 +84,7 @@ export const trainTask: TaskSpec<Context> = {
         ),
     }).finally(() => ctx.deps.releaseKernel());
     if (r.search?.stopped) ctx.log.info(`MLP search stopped early: ${r.search.stopped}`);
+    if (r.search?.skipped) ctx.log.warn(r.search.skipped);
     ctx.log.info(
       `run ${r.runId}: the best on validation NDCG@10 is ${r.best.family} (run ${r.best.runId}, ` +
         `${r.best.valNdcg10!.toFixed(4)}), checkpoint ${r.checkpoint.size} bytes`,

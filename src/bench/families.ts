@@ -4,11 +4,17 @@
  * of a MovieLens ratings.csv — and λ = 50), measured in the same sitting, both kernel routes
  * (low rank, dense Cholesky), plus ItemKNN's neighbour search, with the load average.
  */
-import { type BinaryCsr, binaryCsr } from "../model/families/csr.ts";
-import { easeMaxItems } from "../model/families/ease.ts";
-import { easeFitBytes, type EasePath, easePath, EaseSolver } from "../model/families/ease_fit.ts";
-import { nearestItems } from "../model/families/itemknn.ts";
-import { Kernel } from "../model/kernel/kernel.ts";
+import {
+  type BinaryCsr,
+  binaryCsr,
+  easeFitBytes,
+  easeMaxItems,
+  type EasePath,
+  easePath,
+  EaseSolver,
+  Kernel,
+  nearestItems,
+} from "../model/bench.ts";
 
 /** What the benchmark prints. */
 export interface FamiliesBench {

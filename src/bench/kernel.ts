@@ -4,17 +4,23 @@
  */
 import process from "node:process";
 import { DEFAULT_FEATURES, maxNonZeros } from "../features/history_features.ts";
-import { Kernel } from "../model/kernel/kernel.ts";
-import { type NetConfig, resolveConfig } from "../model/network/config.ts";
-import { foldedConfig } from "../model/network/fold.ts";
-import { type BagBatch, type Batch, type CandidateOptions, Net } from "../model/network/net.ts";
-import { DEFAULT_PARAMS } from "../model/training/hyperparams.ts";
-import { networkConfig } from "../model/training/member.ts";
-import { Recommender } from "../model/recommender.ts";
+import {
+  type BagBatch,
+  type Batch,
+  type CandidateOptions,
+  DEFAULT_PARAMS,
+  DEFAULT_TRANSITIONS,
+  foldedConfig,
+  inferenceMacs,
+  Kernel,
+  Net,
+  type NetConfig,
+  networkConfig,
+  Recommender,
+  resolveConfig,
+} from "../model/bench.ts";
 import { Prng } from "../random.ts";
 import { CsrBuilder, encodeHistory } from "../features/history_features.ts";
-import { inferenceMacs } from "../model/network/config.ts";
-import { DEFAULT_TRANSITIONS } from "../model/transitions.ts";
 
 /** Movies of the bundled ml-latest-small universe: the size the default figures are for. */
 export const BUNDLED_ITEMS = 9681;

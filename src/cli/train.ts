@@ -50,27 +50,31 @@ export function trainParamsFromFlags(
   return out as Partial<TrainParams>;
 }
 
+/** Where progress is written: stderr, or a stand-in in tests. */
+export interface ProgressOut {
+  isTerminal(): boolean;
+  writeSync(bytes: Uint8Array): number;
+}
+
 /**
- * Where training progress goes: a redrawn bar on a terminal, one line per epoch when stderr is a
- * file, nothing in CI or with --json.
+ * Where training progress goes: a redrawn bar on a terminal, one line per epoch when `out` (default
+ * stderr) is a file, nothing in CI (`config.ci`) or with --json, whose stdout is the result alone.
  */
 export function progressReporter(
-  options: { quiet: boolean; members: number; epochs: number },
+  options: { json: boolean; ci: boolean; members: number; epochs: number; out?: ProgressOut },
 ): {
   onEpoch?: (log: EpochLog) => void;
   onStep?: (p: StepProgress) => void;
   finish: () => void;
 } {
-  if (options.quiet) return { finish: () => {} };
-  if (!Deno.stderr.isTerminal()) {
-    return { onEpoch: (e) => console.error(formatEpoch(e)), finish: () => {} };
-  }
+  if (options.json || options.ci) return { finish: () => {} };
+  const out = options.out ?? Deno.stderr;
   const encoder = new TextEncoder();
-  const bar = new TrainingProgress({
-    members: options.members,
-    epochs: options.epochs,
-    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
-  });
+  const write = (text: string) => void out.writeSync(encoder.encode(text));
+  if (!out.isTerminal()) {
+    return { onEpoch: (e) => write(`${formatEpoch(e)}\n`), finish: () => {} };
+  }
+  const bar = new TrainingProgress({ members: options.members, epochs: options.epochs, write });
   return {
     onEpoch: (e) => bar.epoch(e),
     onStep: (p) => bar.step(p),
@@ -96,7 +100,8 @@ async function main(argv: string[], config: Config): Promise<void> {
     }
     const resolved = resolveParams(params);
     const progress = progressReporter({
-      quiet: !!values.json || config.ci,
+      json: !!values.json,
+      ci: config.ci,
       members: resolved.members,
       epochs: resolved.epochs,
     });

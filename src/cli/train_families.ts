@@ -1,8 +1,12 @@
 /** `deno task train --families …`: the family comparison (trainFamilies) from the command line, and its report. */
 import type { Context } from "../context.ts";
-import type { ChildSummary, TrainFamiliesResult } from "../model/families/train_families.ts";
-import { parseFamilies, trainFamilies } from "../model/families/train_families.ts";
-import type { TrainParams } from "../model/mod.ts";
+import {
+  type ChildSummary,
+  parseFamilies,
+  trainFamilies,
+  type TrainFamiliesResult,
+  type TrainParams,
+} from "../model/mod.ts";
 import { intFlag, numFlag, UsageError } from "./args.ts";
 import { gitCommit, latestSnapshotId } from "./lineage.ts";
 import { formatTable } from "./table.ts";
@@ -108,7 +112,11 @@ export function formatFamilies(r: TrainFamiliesResult): string {
   );
   const head = `comparison run ${r.runId}: ${r.users} users, ${r.items} movies` +
     (r.easeFitSeconds === undefined ? "" : `; one EASE fit ${r.easeFitSeconds.toFixed(2)} s`);
-  const search = r.search?.stopped ? `\nMLP search stopped early: ${r.search.stopped}` : "";
+  const search = r.search?.stopped
+    ? `\nMLP search stopped early: ${r.search.stopped}`
+    : r.search?.skipped
+    ? `\n${r.search.skipped}`
+    : "";
   const tail = r.version === undefined
     ? ""
     : `\nregistered ${r.best.family} as version ${r.version}: ${r.decision!.reason}`;

@@ -3,4 +3,5 @@
  * without the training, tracking and database code that src/model/mod.ts also exports.
  */
 export { Kernel } from "./kernel/kernel.ts";
-export { type Because, Recommender, type Scored } from "./recommender.ts";
+export { Recommender } from "./recommender.ts";
+export type { Because, Scored } from "./types.ts";

@@ -3,16 +3,12 @@
  * Everything else under src/model is internal and may move.
  */
 export { Kernel, type KernelOptions } from "./kernel/kernel.ts";
-export {
-  type Because,
-  Recommender,
-  type RecommenderManifest,
-  type RecommendRequest,
-  type Scored,
-} from "./recommender.ts";
+export { Recommender, type RecommenderManifest } from "./recommender.ts";
+export type { Because, RecommendRequest, Scored } from "./types.ts";
 export {
   checkParam,
   DEFAULT_PARAMS,
+  flagName,
   flagOf,
   HYPERPARAMS,
   loggedParams,
@@ -23,6 +19,7 @@ export {
   parseParam,
   resolveParams,
   type TrainParams,
+  valueFromText,
 } from "./training/hyperparams.ts";
 export type { EpochLog, StepProgress } from "./training/member.ts";
 export { trainRecommender, type TrainResult } from "./training/train.ts";

@@ -4,7 +4,7 @@
  * all implement {@link RecommenderModel}.
  */
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
-import type { Because, RecommendRequest, Scored } from "./recommender.ts";
+import type { Because, RecommendRequest, Scored } from "./types.ts";
 
 /** The model families reelrank trains, as named in checkpoints, runs and the registry. */
 export const FAMILIES = ["mlp", "ease", "itemknn"] as const;

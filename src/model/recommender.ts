@@ -15,6 +15,7 @@ import {
 import type { Scorer } from "./evaluation/ranking_metrics.ts";
 import { Kernel } from "./kernel/kernel.ts";
 import type { RecommenderModel } from "./model.ts";
+import type { Because, RecommendRequest, Scored } from "./types.ts";
 import { maskOf, requireKnown, strongestReasons } from "./vocabulary.ts";
 import { loadCheckpoint, saveCheckpoint, type TableDtype } from "./network/checkpoint.ts";
 import { inferenceMacs, outputWidth } from "./network/config.ts";
@@ -47,29 +48,6 @@ export interface RecommenderManifest {
 
 // Checkpoint tensors of the transition table (format version 3).
 const TRANSITION_TENSORS = ["x:trans.offsets", "x:trans.cols", "x:trans.vals"] as const;
-
-/** A movie and its model score (higher ranks first). */
-export interface Scored {
-  movieId: number;
-  score: number;
-}
-
-/** A history movie's share of a recommendation: how much the score drops without that movie. */
-export interface Because {
-  movieId: number;
-  contribution: number;
-}
-
-/** One history to rank movies for, with what must not be returned. */
-export interface RecommendRequest {
-  /** Movie ids, oldest first; ids the model does not know are ignored. */
-  history: readonly number[];
-  k: number;
-  /** Movie ids never to return (the history is always excluded). */
-  exclude?: readonly number[];
-  /** Allowed movies by dense index (1 = may be returned), e.g. a genre from {@link Recommender.maskOf}. */
-  allow?: Uint8Array;
-}
 
 /** A network plus the vocabulary and feature spec that give its inputs and outputs a meaning. */
 export class Recommender implements RecommenderModel {

@@ -1,6 +1,6 @@
 /** Helpers every model family shares over its vocabulary: allow masks, unknown movies, the strongest reasons. */
 import { notFound } from "../errors.ts";
-import type { Because } from "./recommender.ts";
+import type { Because } from "./types.ts";
 
 /** What the helpers need of a model: its size and its id → dense index map. */
 export interface Vocabulary {

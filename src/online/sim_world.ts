@@ -10,8 +10,7 @@ import {
   generateVirtualUsers,
   type VirtualUser,
 } from "../data/virtual_users.ts";
-import { trainAndRegister } from "../model/mod.ts";
-import type { TrainParams } from "../model/training/hyperparams.ts";
+import { trainAndRegister, type TrainParams } from "../model/mod.ts";
 import { Prng, shuffle } from "../random.ts";
 
 const GENRES = [

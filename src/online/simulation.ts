@@ -12,7 +12,7 @@ import { startServing } from "../serving/serving.ts";
 import { STAGING } from "./canary.ts";
 import { runScenario, type ScenarioReport } from "./simulate.ts";
 import { buildWorld, type SimWorld } from "./sim_world.ts";
-import type { TrainParams } from "../model/training/hyperparams.ts";
+import type { TrainParams } from "../model/mod.ts";
 
 /** Sizes and the rule of a simulation. */
 export interface SimulationOptions {

@@ -173,6 +173,45 @@ dbTest(
   },
 );
 
+dbTest(
+  "with EASE over the memory limit the MLP search is skipped with its reason on the run, and the MLP trains once",
+  async (db) => {
+    await seed(db);
+    // 64 MiB is below what even a small EASE fit reserves: no EASE fit, so no budget unit.
+    const ctx = await context(db, { REELRANK_FAMILY_MEMORY_MIB: "64" });
+    try {
+      const r = await trainFamilies(ctx, {
+        families: ["ease", "mlp"],
+        params,
+        search: { configs: 3, budgetEase: 40 },
+        register: false,
+      });
+      assert.deepEqual(r.children.map((c) => [c.family, c.status]), [
+        ["ease", "skipped"],
+        ["mlp", "trained"],
+      ]);
+      assert.equal(r.best.family, "mlp");
+      assert.equal(r.easeFitSeconds, undefined);
+      assert.equal(r.search?.ran, 0);
+      assert.equal(r.search?.budgetSeconds, undefined);
+      assert.match(
+        r.search!.skipped!,
+        /^the MLP search was skipped and the MLP trained once .* \(EASE skipped: \d+ items need \d+ MiB .* over the 64 MiB limit/,
+      );
+      const parent = await ctx.tracking.getRun(r.runId);
+      assert.equal(parent.status, "finished");
+      assert.equal(parent.tags.search_skipped, r.search!.skipped);
+      assert.equal(parent.metrics.search_configs_run, 0);
+      const names = (await ctx.tracking.searchRuns({ filter: { parentRunId: r.runId } })).items
+        .map((k) => k.name).sort();
+      assert.deepEqual(names, ["ease", "mlp"]);
+      assert.match(formatFamilies(r), /\nthe MLP search was skipped and the MLP trained once/);
+    } finally {
+      await ctx.releaseKernel();
+    }
+  },
+);
+
 Deno.test("parseFamilies() orders EASE first and refuses unknown or empty lists by name", () => {
   assert.deepEqual(parseFamilies(["mlp", "ITEMKNN", "ease", "mlp"]), ["ease", "itemknn", "mlp"]);
   assert.throws(

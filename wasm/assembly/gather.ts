@@ -75,13 +75,6 @@ export function fill(dst: usize, value: f32, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(dst + (<usize> i << 2), value);
 }
 
-/** dst[idx[j]] = value for j < count (e.g. −∞ over a user's already-watched items). */
-export function fillIndexed(dst: usize, idx: usize, count: i32, value: f32): void {
-  for (let j = 0; j < count; j++) {
-    store<f32>(dst + (<usize> load<i32>(idx + (<usize> j << 2)) << 2), value);
-  }
-}
-
 /** out[C×R] = inp[R×C]ᵀ, in 4×4 register blocks (edges scalar). */
 export function transpose(out: usize, inp: usize, R: i32, C: i32): void {
   const r4 = R & ~3, c4 = C & ~3;

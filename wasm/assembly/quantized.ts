@@ -4,7 +4,7 @@
 // Reference: tests/reference/quantized.ts.
 import { rowDot } from "./rowdot";
 import { SCRATCH_LIST, scratchPtr } from "./thread";
-import { selectTop } from "./topk";
+import { selectTop } from "./select";
 
 // Items per packed block: two groups of four, interleaved per four features (32 bytes per step).
 const BLOCK: i32 = 8;

@@ -8,6 +8,7 @@ import type { AppDeps } from "../deps.ts";
 import { adminAuth } from "../middleware/admin_auth.ts";
 import { router } from "../router.ts";
 import { errors, json } from "../schemas/common.ts";
+import { trainingParamsSchema } from "../schemas/training_params.ts";
 
 const date = z.string().openapi({ format: "date-time" });
 const Result = z.unknown().openapi({
@@ -96,15 +97,21 @@ const RunDetail = Run.extend({
   }),
 }).openapi("PipelineRunDetail");
 
+// The training parameters are typed from the hyperparameter table; the DAG's others (source,
+// families, k, …) pass on to the engine, which checks every name and value against the DAG's own
+// table (an unknown name is a 400 that lists the DAG's parameters).
+const RunParams = trainingParamsSchema().catchall(z.unknown()).openapi("PipelineRunParams", {
+  description: "overrides of the DAG's parameters (GET /pipeline/dags lists them): the training " +
+    "ones as the hyperparameter table types them, the DAG's others checked against its own table",
+  example: { epochs: 10, lr: 0.01, families: "mlp,ease" },
+});
+
 const Trigger = z.object({
   dag: z.string().default("recommend"),
   trigger: z.enum(["api", "manual"]).default("api").openapi({
     description: "manual when a person asked for it (the CLI sends that), api otherwise",
   }),
-  params: z.record(z.string(), z.unknown()).optional().openapi({
-    description: "overrides of the DAG's parameters (GET /pipeline/dags lists them)",
-    example: { epochs: 10 },
-  }),
+  params: RunParams.optional(),
   logicalDate: z.iso.datetime({ offset: true }).optional().openapi({
     description: "the date the run stands for; default: now",
   }),

@@ -8,7 +8,7 @@ import { invalid } from "../../errors.ts";
 import type { Scorer } from "../evaluation/ranking_metrics.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { RecommenderModel } from "../model.ts";
-import type { Because, RecommendRequest, Scored } from "../recommender.ts";
+import type { Because, RecommendRequest, Scored } from "../types.ts";
 import { maskOf, requireKnown, strongestReasons } from "../vocabulary.ts";
 import { type ItemManifest, type ItemTensor, saveItemCheckpoint } from "./checkpoint.ts";
 

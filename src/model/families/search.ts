@@ -2,6 +2,8 @@
  * The MLP's budgeted hyperparameter search: a handful of configurations drawn from values of the
  * one hyperparameter table (training/hyperparams.ts, which checks every value), the defaults first,
  * tried in order until the time budget — a multiple of the EASE yardstick — would be exceeded.
+ * Where no EASE fit can run (its matrix over the memory limit) the search is skipped, with the
+ * reason on the parent run, and the MLP trains once.
  */
 import { getLogger } from "../../log.ts";
 import { Prng } from "../../random.ts";
@@ -55,12 +57,15 @@ export function fitsBudget(spent: readonly number[], budgetSeconds: number): boo
 
 /** What a budgeted search did. */
 export interface SearchSummary {
-  budgetSeconds: number;
+  /** The budget; absent when the search was skipped (it has no unit then). */
+  budgetSeconds?: number;
   /** Configurations drawn and configurations trained. */
   configs: number;
   ran: number;
   /** Set when the budget stopped the search before every configuration ran. */
   stopped?: string;
+  /** Set when the search did not run at all, and why (the MLP then trained once). */
+  skipped?: string;
 }
 
 /**
@@ -101,4 +106,22 @@ export async function runSearch(
   const ran = spent.length;
   await job.parent.logMetrics({ search_budget_seconds: budget, search_configs_run: ran });
   return { budgetSeconds: budget, configs: configs.length, ran, ...(stopped ? { stopped } : {}) };
+}
+
+/**
+ * Records that the search cannot run because its budget's unit, one EASE fit on this data, cannot
+ * be measured (`why`: EASE's matrix over the memory limit). The caller trains the MLP once with
+ * its parameters instead. The reason is logged and tagged on the parent run (`search_skipped`).
+ */
+export async function skipSearch(
+  spec: { configs: number },
+  job: { parent: ActiveRun; why: string },
+): Promise<SearchSummary> {
+  const skipped =
+    `the MLP search was skipped and the MLP trained once with the given parameters: ` +
+    `the search's budget is counted in EASE fits, and none can run on this data (${job.why})`;
+  log.warn(skipped, { run_id: job.parent.id });
+  await job.parent.setTags({ search_skipped: skipped });
+  await job.parent.logMetrics({ search_configs_run: 0 });
+  return { configs: spec.configs, ran: 0, skipped };
 }

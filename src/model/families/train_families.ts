@@ -7,7 +7,7 @@
  */
 import type { Context } from "../../context.ts";
 import { loadAllMovies } from "../../data/catalog_queries.ts";
-import { invalid, ReelrankError } from "../../errors.ts";
+import { invalid, isPermanent, ReelrankError } from "../../errors.ts";
 import type { Split } from "../../features/split.ts";
 import { getLogger } from "../../log.ts";
 import { MODEL_NAME, type PromotionDecision } from "../../registry/store.ts";
@@ -16,7 +16,7 @@ import { FAMILIES, type Family } from "../model.ts";
 import { loadSplit } from "../training/run.ts";
 import { trainEase } from "./ease.ts";
 import { type FamilyOptions, type FamilyOutcome, trainFamilyInRun } from "./family_run.ts";
-import { runSearch, type SearchSummary } from "./search.ts";
+import { runSearch, type SearchSummary, skipSearch } from "./search.ts";
 
 export type { SearchSummary };
 
@@ -176,8 +176,17 @@ export async function trainFamilies(
           await child(family);
           continue;
         }
-        easeFitSeconds ??= await easeYardstick(ctx, split);
-        search = await runSearch({ ...SEARCH_DEFAULTS, ...options.search }, {
+        const spec = { ...SEARCH_DEFAULTS, ...options.search };
+        if (easeFitSeconds === undefined) {
+          const unit = await easeYardstick(ctx, split);
+          if ("unavailable" in unit) {
+            search = await skipSearch(spec, { parent, why: unit.unavailable });
+            await child("mlp");
+            continue;
+          }
+          easeFitSeconds = unit.seconds;
+        }
+        search = await runSearch(spec, {
           parent,
           easeFitSeconds,
           params: options.params,
@@ -262,13 +271,27 @@ function summarise(o: FamilyOutcome): ChildSummary {
   };
 }
 
-/** Seconds of one EASE fit (λ = 50) in the kernel on this data, when EASE itself was not trained. */
-async function easeYardstick(ctx: Pick<Context, "config">, split: Split): Promise<number> {
-  const fit = await trainEase(split, {
-    threads: ctx.config.threads,
-    memoryBytes: ctx.config.familyMemoryMiB * 1048576,
-    lambdas: [50],
-  });
-  fit.model.close();
-  return fit.fitSeconds!;
+/**
+ * Seconds of one EASE fit (λ = 50) in the kernel on this data, when EASE itself was not trained;
+ * or why none can run (the items × items matrix over REELRANK_FAMILY_MEMORY_MIB).
+ */
+async function easeYardstick(
+  ctx: Pick<Context, "config">,
+  split: Split,
+): Promise<{ seconds: number } | { unavailable: string }> {
+  try {
+    const fit = await trainEase(split, {
+      threads: ctx.config.threads,
+      memoryBytes: ctx.config.familyMemoryMiB * 1048576,
+      lambdas: [50],
+    });
+    fit.model.close();
+    return { seconds: fit.fitSeconds! };
+  } catch (err) {
+    // trainEase refuses a matrix over the limit with a permanent UNAVAILABLE, before any fit.
+    if (err instanceof ReelrankError && err.code === "UNAVAILABLE" && isPermanent(err)) {
+      return { unavailable: err.message };
+    }
+    throw err;
+  }
 }

@@ -95,7 +95,6 @@ export const ABI = {
   gatherRows: { args: ["out", "src", "rows", "R", "L"] },
   scatterAddRows: { args: ["dst", "src", "rows", "R", "L"] },
   fill: { args: ["dst", "value", "n"] },
-  fillIndexed: { args: ["dst", "idx", "count", "value"] },
   transpose: { args: ["out", "inp", "R", "C"] },
   // gemm.ts (its column range n0..n1 sits mid-list, so it is passed by name like the rest)
   gemm: {
@@ -161,7 +160,6 @@ export const ABI = {
   heapBase: { args: [] },
   // topk.ts
   topK: { args: ["outIdx", "outScore", "scores", "n", "k"] },
-  selectTop: { args: ["outIdx", "outScore", "scores", "ids", "n", "k"] },
   topKRows: {
     args: ["outIdx", "outScore", "counts", "scores", "exclude", "exOffsets", "allow", "N", "k"],
     over: "B",

@@ -1,7 +1,8 @@
 /**
  * The one table of training hyperparameters: flag, type, range, default and help of each. It
- * drives the defaults, the validation, the CLI flags and help of `train`/`start`, and the params a
- * run logs; the API builds its request schema from it too.
+ * drives the defaults, the validation, the CLI flags and help of `train`/`start`, the params a run
+ * logs, and the pipeline's run parameters; the API builds the schema of a pipeline trigger's
+ * training parameters from it too (src/api/schemas/training_params.ts).
  */
 import { invalid } from "../../errors.ts";
 import {
@@ -218,8 +219,33 @@ export const DEFAULT_PARAMS: TrainParams = Object.fromEntries(
 
 /** The command-line flag of a hyperparameter (`--batch`, `--input-dropout`, …). */
 export function flagOf(name: ParamName): string {
-  const spec: ParamSpec = HYPERPARAMS[name];
+  return flagName(name, HYPERPARAMS[name]);
+}
+
+/** The flag of a table entry: its own, or its name in kebab case (of any table, e.g. a test's). */
+export function flagName(name: string, spec: ParamSpec): string {
   return spec.flag ?? name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+/**
+ * A flag's text as a value of `spec`'s type, not yet checked: a number (NaN when it is none), a
+ * list, true/false (else the text itself), an enum's text, or parsed JSON for a feature spec
+ * (throws SyntaxError when it is not JSON).
+ */
+export function valueFromText(spec: ParamSpec, raw: string): unknown {
+  switch (spec.type) {
+    case "int":
+    case "number":
+      return raw.trim() === "" ? NaN : Number(raw);
+    case "bool":
+      return raw === "true" ? true : raw === "false" ? false : raw;
+    case "ints":
+      return raw.split(",").map((s) => (s.trim() === "" ? NaN : Number(s)));
+    case "enum":
+      return raw;
+    case "features":
+      return JSON.parse(raw);
+  }
 }
 
 // What a value must be, in words, for error messages and help.
@@ -297,26 +323,10 @@ export function resolveParams(params: Partial<TrainParams> = {}): TrainParams {
 export function parseParam(name: ParamName, raw: string): TrainParams[ParamName] {
   const spec: ParamSpec = HYPERPARAMS[name];
   let value: unknown;
-  switch (spec.type) {
-    case "int":
-    case "number":
-      value = raw.trim() === "" ? NaN : Number(raw);
-      break;
-    case "bool":
-      value = raw === "true" ? true : raw === "false" ? false : raw;
-      break;
-    case "ints":
-      value = raw.split(",").map((s) => (s.trim() === "" ? NaN : Number(s)));
-      break;
-    case "enum":
-      value = raw;
-      break;
-    case "features":
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        throw invalid(`--${flagOf(name)} must be JSON, got "${raw}"`);
-      }
+  try {
+    value = valueFromText(spec, raw);
+  } catch {
+    throw invalid(`--${flagOf(name)} must be JSON, got "${raw}"`);
   }
   try {
     checkParam(name, value);

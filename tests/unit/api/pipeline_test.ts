@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { dbTest } from "../../helpers/db.ts";
 import { ADMIN_TOKEN, type Fixture, postJson, withFixture } from "../../helpers/serving.ts";
 import { deferred, fakeTimers, standInDag } from "../pipeline/support.ts";
+import { flagOf, HYPERPARAMS, PARAM_NAMES } from "../../../src/model/mod.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -145,6 +146,50 @@ dbTest(
       assert.ok(doc.paths["/api/v1/pipeline/runs"].get && doc.paths["/api/v1/pipeline/runs"].post);
       assert.ok(doc.paths["/api/v1/pipeline/runs/{id}"].get);
       assert.deepEqual(doc.paths["/api/v1/pipeline/runs"].post.security, [{ adminToken: [] }]);
+    });
+  },
+);
+
+dbTest(
+  "/openapi.json types a run's training parameters from the hyperparameter table, and an out-of-range one is a 400 naming it",
+  async (db) => {
+    await withPipeline(db, async (f) => {
+      const doc = await (await f.app.request("/openapi.json")).json();
+      const body = doc.paths["/api/v1/pipeline/runs"].post.requestBody.content["application/json"]
+        .schema;
+      const trigger = doc.components.schemas[body.$ref.split("/").pop()];
+      assert.equal(trigger.properties.params.$ref, "#/components/schemas/PipelineRunParams");
+      const params = doc.components.schemas.PipelineRunParams;
+      assert.deepEqual(Object.keys(params.properties).sort(), PARAM_NAMES.map(flagOf).sort());
+      assert.ok(params.additionalProperties, "the DAG's other parameters are accepted too");
+      const { lr, batch, dropout, tables, hidden } = params.properties;
+      assert.deepEqual(
+        [lr.type, lr.exclusiveMinimum, lr.maximum, lr.default],
+        ["number", 0, 1, HYPERPARAMS.lr.default],
+      );
+      assert.match(lr.description, /Adam learning rate/);
+      assert.deepEqual(
+        [batch.type, batch.minimum, batch.maximum, batch.default],
+        ["integer", 2, 8192, 256],
+      );
+      assert.deepEqual([dropout.minimum, dropout.exclusiveMaximum], [0, 1]);
+      assert.deepEqual(tables.enum, ["f32", "f16", "i8"]);
+      assert.deepEqual([hidden.type, hidden.items.minimum, hidden.default], ["array", 1, [256]]);
+
+      const cases: [Record<string, unknown>, string][] = [
+        [{ lr: 2 }, "params.lr"],
+        [{ batch: "1" }, "params.batch"],
+        [{ tables: "f64", k: 3 }, "params.tables"],
+      ];
+      for (const [given, field] of cases) {
+        const res = await f.app.request("/api/v1/pipeline/runs", postJson({ params: given }, auth));
+        assert.equal(res.status, 400, JSON.stringify(given));
+        const error = (await res.json()).error;
+        assert.equal(error.code, "INVALID_PARAMETER");
+        assert.deepEqual(error.fields.map((p: { field: string }) => p.field), [field]);
+        assert.match(error.message, new RegExp(`^${field.replace(".", "\\.")}: `));
+      }
+      assert.equal((await f.engine.listRuns()).items.length, 0);
     });
   },
 );

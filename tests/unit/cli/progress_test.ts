@@ -1,6 +1,9 @@
-/** The training progress bar with a fake clock and a capturing writer: fraction, ETA, line contents, throttling. */
+/** The training progress bar with a fake clock and a capturing writer: fraction, ETA, line contents, throttling; where `train` sends it. */
 import assert from "node:assert/strict";
 import { formatSeconds, TrainingProgress } from "../../../src/cli/progress.ts";
+import { formatEpoch } from "../../../src/cli/report.ts";
+import { progressReporter } from "../../../src/cli/train.ts";
+import { loadConfig } from "../../../src/config.ts";
 import type { EpochLog } from "../../../src/model/mod.ts";
 
 function setup(options: { members?: number; epochs?: number; start?: number } = {}) {
@@ -112,4 +115,56 @@ Deno.test("formatSeconds() writes seconds, then minutes and seconds", () => {
   assert.equal(formatSeconds(185), "3 min 5 s");
   assert.equal(formatSeconds(-3), "0 s");
   assert.equal(formatSeconds(Infinity), "…");
+});
+
+/** A stand-in stderr that records what is written, as a terminal or as a file. */
+function capture(terminal: boolean) {
+  const writes: string[] = [];
+  const decoder = new TextDecoder();
+  const out = {
+    isTerminal: () => terminal,
+    writeSync: (bytes: Uint8Array) => (writes.push(decoder.decode(bytes)), bytes.length),
+  };
+  return { out, writes };
+}
+
+// Drives a reporter through two epochs of one member, as training does.
+function drive(p: ReturnType<typeof progressReporter>) {
+  p.onStep?.(step(1, 1, 5));
+  p.onEpoch?.(log({ member: 1, epoch: 1 }));
+  p.onStep?.(step(1, 2, 5));
+  p.onEpoch?.(log({ member: 1, epoch: 2, last: true }));
+  p.finish();
+}
+
+Deno.test("progressReporter() writes nothing with CI=true or --json, even on a terminal", () => {
+  const ci = loadConfig({ CI: "true" }).ci;
+  assert.equal(ci, true);
+  for (const flags of [{ json: false, ci }, { json: true, ci: false }]) {
+    const { out, writes } = capture(true);
+    drive(progressReporter({ ...flags, members: 1, epochs: 2, out }));
+    assert.deepEqual(writes, [], JSON.stringify(flags));
+  }
+});
+
+Deno.test("progressReporter() draws the redrawn bar on a terminal and clears it at the end", () => {
+  const { out, writes } = capture(true);
+  drive(progressReporter({ json: false, ci: false, members: 1, epochs: 2, out }));
+  assert.ok(writes.length >= 3, `${writes.length} writes`);
+  for (const w of writes) assert.ok(w.startsWith("\r\x1b[2K"), JSON.stringify(w));
+  assert.match(writes[0].slice("\r\x1b[2K".length), /^training [█░]{24} +\d+%/);
+  assert.ok(
+    writes.some((w) => / 100% · member 1\/1 epoch 2\/2 /.test(w)),
+    "the last epoch fills it",
+  );
+  assert.equal(writes.at(-1), "\r\x1b[2K");
+});
+
+Deno.test("progressReporter() writes one plain line per epoch when stderr is a file", () => {
+  const { out, writes } = capture(false);
+  drive(progressReporter({ json: false, ci: false, members: 1, epochs: 2, out }));
+  assert.deepEqual(writes, [
+    `${formatEpoch(log({ member: 1, epoch: 1 }))}\n`,
+    `${formatEpoch(log({ member: 1, epoch: 2, last: true }))}\n`,
+  ]);
 });

@@ -78,3 +78,24 @@ Deno.test("positional() orders named arguments as the table does", () => {
   // peakFma's range is `repeats`, which is not itself a parameter.
   assert.deepEqual(positional("peakFma", { iters: 10, repeats: 3 }), [10]);
 });
+
+Deno.test("every op of the table is called by the host or run by a test: the kernel exports nothing dead", async () => {
+  const root = new URL("../../../", import.meta.url);
+  const skip = ["src/model/kernel/abi.ts", "tests/unit/model/abi_test.ts"];
+  let text = "";
+  const read = async (dir: string) => {
+    for await (const e of Deno.readDir(new URL(dir, root))) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await read(path);
+      else if (/\.tsx?$/.test(e.name) && !skip.includes(path)) {
+        text += await Deno.readTextFile(new URL(path, root));
+      }
+    }
+  };
+  for (const dir of ["src", "web", "tests"]) await read(dir);
+  // Ops are run by name ("denseForward") or, for the thread setup, called as functions.
+  const unused = (ops: string[]) =>
+    ops.filter((op) => !text.includes(`"${op}"`) && !new RegExp(`\\.${op}\\(`).test(text));
+  assert.deepEqual(unused(["denseForward", "heapBase", "noSuchKernelOp"]), ["noSuchKernelOp"]);
+  assert.deepEqual(unused(Object.keys(ABI)), []);
+});

@@ -91,6 +91,32 @@ Deno.test("denseBackward input, weight and bias gradients match the reference", 
   }
 });
 
+Deno.test("denseBackwardInput matches the reference's input gradient, whole or as two column ranges", () => {
+  const r = rand(32);
+  for (const [B, IN, OUT] of SHAPES) {
+    const W = randArray(IN * OUT, r), dy = randArray(B * OUT, r);
+    const [pW, pdy, pdx] = [a.f32(W), a.f32(dy), a.f32(B * IN)];
+    const args = { dInp: pdx, dOut: pdy, weight: pW, B, IN, OUT };
+    const e = ref.denseBackward(dy, new Float32Array(B * IN), W, B, IN, OUT);
+    const tag = `${B}x${IN}x${OUT}`;
+    kernel.f32(pdx, B * IN).fill(NaN);
+    kernel.run("denseBackwardInput", args, [0, IN]);
+    assertClose(`dx ${tag}`, a.read(pdx, B * IN), e.dx, { atol: 1e-4 });
+    // Two threads' ranges: the first leaves the other columns as they were.
+    const half = Math.floor(IN / 2);
+    kernel.f32(pdx, B * IN).fill(NaN);
+    kernel.run("denseBackwardInput", args, [0, half]);
+    const partial = a.read(pdx, B * IN);
+    for (let b = 0; b < B; b++) {
+      for (let c = half; c < IN; c++) {
+        assert.ok(Number.isNaN(partial[b * IN + c]), `column ${c} of row ${b} untouched (${tag})`);
+      }
+    }
+    kernel.run("denseBackwardInput", args, [half, IN]);
+    assertClose(`dx in two ranges ${tag}`, a.read(pdx, B * IN), e.dx, { atol: 1e-4 });
+  }
+});
+
 Deno.test("transpose and denseBackwardWeightT (weight gradient from a transposed input) match the reference", () => {
   const r = rand(31);
   for (const [B, IN, OUT] of [[5, 7, 9], [8, 12, 1030], [13, 6, 3]]) {
