@@ -145,6 +145,19 @@ function trimSlash(s: string): string {
 }
 
 /**
+ * REELRANK_LOG_FILE, a file every log line is also appended to whatever LOG_LEVEL says: CI sets it
+ * for the test suite (whose tests mostly silence the logger) and scans the lines for the test
+ * secrets. Read apart from {@link loadConfig} because the logger exists before any config does.
+ */
+export function logCaptureFile(): string | undefined {
+  try {
+    return Deno.env.get("REELRANK_LOG_FILE") || undefined;
+  } catch {
+    return undefined; // no --allow-env: nothing to capture
+  }
+}
+
+/**
  * Reads and validates the configuration. Pass `env` in tests; by default it reads `Deno.env` once.
  * Throws a `ReelrankError` naming the variable and the fix.
  */

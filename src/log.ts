@@ -1,5 +1,5 @@
 /** JSON-lines logging: level, time, module, message and ids; secrets are scrubbed before writing. */
-import type { LogLevel } from "./config.ts";
+import { logCaptureFile, type LogLevel } from "./config.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 const SECRET_KEY = /(api[_-]?key|token|secret|password|authorization)/i;
@@ -20,21 +20,46 @@ interface Sink {
   level: LogLevel;
   secrets: string[];
   write: (line: string) => void;
+  /** A file that gets every line, at every level, as written (REELRANK_LOG_FILE). */
+  capture: string | null;
 }
 
 const sink: Sink = {
   level: "info",
   secrets: [],
   write: (line) => console.error(line),
+  capture: logCaptureFile() ?? null,
 };
 
-/** Sets the level, the secret values to scrub, and optionally where lines go (tests capture them). */
+/**
+ * Sets the level, the secret values to scrub, optionally where lines go (tests capture them), and
+ * the capture file (`null`: none).
+ */
 export function configureLogging(
-  opts: { level?: LogLevel; secrets?: string[]; write?: (line: string) => void },
+  opts: {
+    level?: LogLevel;
+    secrets?: string[];
+    write?: (line: string) => void;
+    capture?: string | null;
+  },
 ): void {
   if (opts.level) sink.level = opts.level;
   if (opts.secrets) sink.secrets = opts.secrets.filter((s) => s.length >= 4);
   if (opts.write) sink.write = opts.write;
+  if (opts.capture !== undefined) sink.capture = opts.capture;
+}
+
+/** Appends `line` to the capture file; a file that cannot be written turns the capture off, once. */
+function capture(line: string): void {
+  try {
+    Deno.writeTextFileSync(sink.capture!, line + "\n", { append: true });
+  } catch (err) {
+    console.error(
+      `REELRANK_LOG_FILE: cannot append to "${sink.capture}" (${(err as Error).message}); ` +
+        "log lines are no longer captured",
+    );
+    sink.capture = null;
+  }
 }
 
 /** Replaces every configured secret value in `text` with `***`. */
@@ -58,16 +83,18 @@ export function cleanFields(fields: Record<string, unknown>): Record<string, unk
 /** Gets a module's logger once, at module level: `const log = getLogger("data/tmdb")`. */
 export function getLogger(module: string, base: Record<string, unknown> = {}): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < ORDER[sink.level]) return;
-    const line = JSON.stringify({
+    const shown = ORDER[level] >= ORDER[sink.level];
+    if (!shown && sink.capture === null) return;
+    const line = scrub(JSON.stringify({
       level,
       time: new Date().toISOString(),
       module,
       msg,
       ...cleanFields(base),
       ...(fields ? cleanFields(fields) : {}),
-    });
-    sink.write(scrub(line));
+    }));
+    if (sink.capture !== null) capture(line);
+    if (shown) sink.write(line);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -19,6 +19,7 @@ export const snapshotTask: TaskSpec<Context> = {
     const snap = await createSnapshot(ctx.deps.db, ctx.deps.objects, {
       ingestRunId: ingest.ingestRunId,
       now: () => ctx.logicalDate,
+      metrics: ctx.deps.metrics,
     });
     ctx.log.info(`snapshot ${snap.id} in ${ctx.deps.objects.url}`, snap.rowCounts);
     return { snapshotId: snap.id, manifestKey: snap.manifestKey };

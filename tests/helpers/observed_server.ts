@@ -1,24 +1,27 @@
 /**
- * A reelrank server with something to show: the sequences data ingested from MovieLens files
- * (with two bad rows), snapshotted, two versions trained, a third that fails its load, batches of
- * recommendations, shifted events and a drift check, all recorded on the context's one registry;
- * then served on a loopback port with traffic kept flowing until `close()`.
+ * A reelrank server with something to show, all recorded on the context's one registry: a run of
+ * the `recommend` DAG that fails (its folder is missing), then one through the real pipeline engine
+ * that ingests the sequences data from MovieLens files (with two bad rows), snapshots, trains,
+ * promotes and publishes version 1; a second version trained, a third that fails its load, batches
+ * of recommendations, shifted events and a drift check; then served on a loopback port with
+ * traffic kept flowing until `close()`.
  */
 import { startServer } from "../../src/api/server.ts";
 import { type Config, loadConfig, type LogLevel } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
-import { ingestMovieLens } from "../../src/data/ingest_movielens.ts";
 import type { Database } from "../../src/db/types.ts";
 import { configureLogging } from "../../src/log.ts";
 import { trainAndRegister } from "../../src/model/mod.ts";
+import type { Json } from "../../src/pipeline/dag.ts";
 import { checkDrift } from "../../src/observability/drift/check.ts";
 import { setCanary } from "../../src/online/canary.ts";
 import { MODEL_NAME } from "../../src/registry/store.ts";
 import { writeBatchRecommendations } from "../../src/serving/batch.ts";
 import { openLocalScorer } from "../../src/serving/local_scorer.ts";
-import { createSnapshot } from "../../src/snapshot/create.ts";
+import { startPipelineEngine } from "../../pipelines/engine.ts";
+import { RECOMMEND_DAG } from "../../pipelines/recommend_dag.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
-import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
+import { SMALL_PARAMS, smallRunParams } from "../fixtures/sequences/params.ts";
 import { MemoryObjectStore } from "../unit/tracking/support.ts";
 import { ADMIN_TOKEN } from "./serving.ts";
 
@@ -62,18 +65,37 @@ export async function observedServer(
     objects: new MemoryObjectStore(),
   });
   const folder = await movieLensFolder();
-  const report = await ingestMovieLens(db, { path: folder, metrics: ctx.metrics });
-  await Deno.remove(folder, { recursive: true });
-  const snap = await createSnapshot(db, ctx.objects, {
-    ingestRunId: report.runId,
-    metrics: ctx.metrics,
-  });
-  for (const seed of [3, 4]) {
-    await trainAndRegister(ctx, {
-      params: { ...SMALL_PARAMS, epochs: 2, seed },
-      snapshotId: snap.id,
+  const engine = await startPipelineEngine(ctx);
+  let version1: Record<string, Json>;
+  try {
+    // A run whose ingest finds no folder (a permanent error): first, since a later run in the same
+    // second would share the good run's key and reuse its ingest.
+    const failed = await engine.run({
+      dag: RECOMMEND_DAG,
+      trigger: "manual",
+      params: { path: `${folder}/missing` },
     });
+    if (failed.status !== "failed") throw new Error(`a run without data ended ${failed.status}`);
+    const run = await engine.run({
+      dag: RECOMMEND_DAG,
+      trigger: "manual",
+      params: { path: folder, families: "mlp", ...smallRunParams({ epochs: 2, seed: 3 }) },
+    });
+    if (run.status !== "success") throw new Error(`the recommend run failed: ${run.statusReason}`);
+    version1 = Object.fromEntries(run.tasks.map((t) => [t.taskId, t.result]));
+  } catch (err) {
+    await engine.close();
+    throw err;
+  } finally {
+    await Deno.remove(folder, { recursive: true });
   }
+  const promoted = version1.promote as { version: number; promoted: boolean };
+  if (promoted.version !== 1 || !promoted.promoted) {
+    throw new Error(`the recommend run did not promote version 1: ${JSON.stringify(promoted)}`);
+  }
+  const snapshotId = (version1.snapshot as { snapshotId: string }).snapshotId;
+  // Version 2 passes the gate; version 1 goes back to production until the server switches.
+  await trainAndRegister(ctx, { params: { ...SMALL_PARAMS, epochs: 2, seed: 4 }, snapshotId });
   await ctx.releaseKernel();
   await ctx.registry.promote(MODEL_NAME, 1);
   const server = await startServer(ctx, {
@@ -83,6 +105,7 @@ export async function observedServer(
     openScorer: openLocalScorer,
     pollMs: 0,
     metrics: ctx.metrics,
+    pipeline: engine,
   });
   const { serving } = server;
   const publish = async () => {
@@ -141,6 +164,7 @@ export async function observedServer(
       stop = true;
       await traffic;
       await server.shutdown();
+      await engine.close();
       await ctx.releaseKernel();
     },
   };

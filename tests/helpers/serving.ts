@@ -14,9 +14,10 @@ import { fakeTimers, standInDag } from "./pipeline.ts";
 import { sequenceInteractions } from "../fixtures/sequences/generate.ts";
 import { SMALL_PARAMS } from "../fixtures/sequences/params.ts";
 import { MemoryObjectStore } from "../unit/tracking/support.ts";
+import { ADMIN_TOKEN } from "./secrets.ts";
 
 /** The admin token the fixture's app expects. */
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export { ADMIN_TOKEN };
 
 /** Movies 1..180 (six chains of 30): every third a Comedy, the rest Drama; even ids have a poster. */
 export async function seedCatalog(db: Database, options: { users?: number } = {}): Promise<void> {

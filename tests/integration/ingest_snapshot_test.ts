@@ -16,6 +16,7 @@ import { TmdbClient } from "../../src/data/tmdb.ts";
 import { createSnapshot } from "../../src/snapshot/create.ts";
 import { listSnapshots, restoreSnapshot } from "../../src/snapshot/restore.ts";
 import { SNAPSHOT_TABLES } from "../../src/snapshot/tables.ts";
+import { TMDB_SNAPSHOT_KEY } from "../helpers/secrets.ts";
 
 const databaseUrl = loadConfig().databaseUrl;
 
@@ -67,12 +68,12 @@ async function fill(db: Database): Promise<number> {
     `${dir}/ratings.csv`,
     "userId,movieId,rating,timestamp\n1,1,4.5,964982703\n1,2,3.0,964982704\n2,1,bad,1\n",
   );
-  const tmdb = startFakeTmdb({ apiKey: "k-123456" });
+  const tmdb = startFakeTmdb({ apiKey: TMDB_SNAPSHOT_KEY });
   try {
     await ingestMovieLens(db, { path: dir });
     const client = new TmdbClient({
       baseUrl: tmdb.baseUrl,
-      apiKey: "k-123456",
+      apiKey: TMDB_SNAPSHOT_KEY,
       rateLimit: 1000,
       sleep: () => Promise.resolve(),
     });

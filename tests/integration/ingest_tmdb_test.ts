@@ -7,8 +7,9 @@ import { ingestTmdb } from "../../src/data/ingest_tmdb.ts";
 import { ingestSynthetic } from "../../src/data/ingest_synthetic.ts";
 import { ingestMovieLens } from "../../src/data/ingest_movielens.ts";
 import { getMovies, loadInteractions } from "../../src/data/queries.ts";
+import { TMDB_INGEST_KEY } from "../helpers/secrets.ts";
 
-const KEY = "fake-key-abcdef";
+const KEY = TMDB_INGEST_KEY;
 const client = (baseUrl: string) =>
   new TmdbClient({ baseUrl, apiKey: KEY, rateLimit: 1000, sleep: () => Promise.resolve() });
 

@@ -17,11 +17,16 @@ import { backends, withDatabase } from "../helpers/db.ts";
 import { jsonFields, parseLogQL, select, type ShippedLine } from "../helpers/logql.ts";
 import { allQueries, MONITORING } from "../helpers/monitoring.ts";
 import { observedServer } from "../helpers/observed_server.ts";
-import { ADMIN_TOKEN } from "../helpers/serving.ts";
+import {
+  ADMIN_TOKEN,
+  CORPUS_AWS_SECRET,
+  CORPUS_DB_PASSWORD,
+  CORPUS_TMDB_KEY,
+} from "../helpers/secrets.ts";
 
-const TMDB_KEY = "tmdb-key-corpus-7c1e9a";
-const AWS_SECRET = "aws-secret-corpus-4b2d8f";
-const DB_PASSWORD = "db-pass-corpus-9f8e7d";
+const TMDB_KEY = CORPUS_TMDB_KEY;
+const AWS_SECRET = CORPUS_AWS_SECRET;
+const DB_PASSWORD = CORPUS_DB_PASSWORD;
 const SECRETS = [TMDB_KEY, AWS_SECRET, DB_PASSWORD, ADMIN_TOKEN];
 
 /** Runs the operations and returns every line the logger wrote. */

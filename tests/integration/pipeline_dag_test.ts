@@ -1,4 +1,4 @@
-/** The recommend DAG end to end on a small MovieLens folder, and every task's idempotency. */
+/** The recommend DAG end to end on a small MovieLens folder (publish checking drift), and every task's idempotency. */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
@@ -6,6 +6,7 @@ import type { Database } from "../../src/db/types.ts";
 import { configureLogging } from "../../src/log.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import type { Json, TaskContext } from "../../src/pipeline/dag.ts";
+import { driftHistory } from "../../src/observability/drift/store.ts";
 import { MODEL_NAME } from "../../src/registry/store.ts";
 import { startPipelineEngine } from "../../pipelines/engine.ts";
 import { recommendDag } from "../../pipelines/recommend_dag.ts";
@@ -20,7 +21,11 @@ async function setup(db: Database) {
   const dir = await Deno.makeTempDir();
   const ratings = await writeSequenceFolder(dir);
   const objects = new MemoryObjectStore();
-  const ctx = createContext({ config: loadConfig({ REELRANK_THREADS: "1" }), db, objects });
+  const ctx = createContext({
+    config: loadConfig({ REELRANK_THREADS: "1", REELRANK_DRIFT_RETRAIN: "true" }),
+    db,
+    objects,
+  });
   const engine = await startPipelineEngine(ctx, {
     metrics: createMetrics(),
     timers: fakeTimers().timers,
@@ -37,6 +42,23 @@ async function setup(db: Database) {
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+/** `users` new users after every stored interaction, each watching the comedies 3, 6 and 9. */
+async function addShiftedEvents(db: Database, users: number): Promise<void> {
+  const [{ ts }] = await db.query<{ ts: number }>("SELECT max(ts)::int8 AS ts FROM interactions");
+  const ids = Array.from({ length: users }, (_, u) => 60_000 + u);
+  await db.query(
+    `INSERT INTO users (id, source, external_id)
+     SELECT u, 'event', u::text FROM unnest($1::int8[]) AS u`,
+    [ids],
+  );
+  await db.query(
+    `INSERT INTO interactions (user_id, movie_id, ts, source)
+     SELECT u, m, $2 + row_number() OVER (), 'event'
+     FROM unnest($1::int8[]) AS u, unnest(ARRAY[3, 6, 9]) AS m`,
+    [ids, Number(ts)],
+  );
 }
 
 /** Rows in every table of the test schema, and objects in the store. */
@@ -119,6 +141,33 @@ dbTest(
       assert.equal(batch.n, 1600);
       const trainLog = await s.engine.readLogs(run.id, { taskId: "train" });
       assert.ok(trainLog.some((l) => /^member 1 epoch 1: loss/.test(l.message)));
+      // The snapshot task recorded the snapshot's sizes on the process's registry.
+      const rows = (await s.ctx.metrics.snapshotRows.get()).values;
+      assert.equal(rows.find((v) => v.labels.table === "interactions")?.value, s.ratings);
+
+      // publish checks drift: nothing to compare yet (one batch, no interaction after the snapshot)…
+      const publishLog = (await s.engine.readLogs(run.id, { taskId: "publish" }))
+        .map((l) => l.message);
+      assert.ok(publishLog.includes("drift (recommendations) not checked: fewer than two batches"));
+      assert.ok(
+        publishLog.some((l) => /^drift \(data\) not checked: 0 interactions since/.test(l)),
+      );
+      // …then, with 1,200 shifted events stored, publish run again from the engine stores a data
+      // drift report, and never starts a retrain (it is the retrain), even with retraining on.
+      await addShiftedEvents(db, 400);
+      const again = await s.engine.run({
+        dag: "recommend",
+        trigger: "manual",
+        from: { runId: run.id, taskId: "publish" },
+      });
+      assert.equal(again.status, "success", again.statusReason ?? "");
+      const [report] = await driftHistory(db, { limit: 5 });
+      assert.equal(report.kind, "data");
+      assert.equal(report.reference, snapshotId);
+      assert.equal(report.sampleSize, 1200);
+      assert.ok(report.scores.genre_mix > 0.2, `genre_mix ${report.scores.genre_mix}`);
+      assert.equal(report.retrainRequestedAt, null);
+      assert.equal((await s.engine.listRuns()).items.length, 2);
     } finally {
       await s.close();
     }

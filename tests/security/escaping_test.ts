@@ -5,8 +5,9 @@ import { TmdbClient } from "../../src/data/tmdb.ts";
 import { dbTest } from "../helpers/db.ts";
 import { withFixture } from "../helpers/serving.ts";
 import { startFakeTmdb } from "../fixtures/tmdb/fake_server.ts";
+import { TMDB_ESCAPING_KEY } from "../helpers/secrets.ts";
 
-const KEY = "fake-key-escaping";
+const KEY = TMDB_ESCAPING_KEY;
 const TITLE = `<script>alert("tmdb")</script></title><svg onload=alert(1)>`;
 const OVERVIEW = `<img src=x onerror=alert(2)> & "quotes" 'single' \u2028`;
 const POSTER = `/p.jpg" onerror="alert(3)`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config.ts";
+import { CONFIG_AWS_SECRET, CONFIG_DB_PASSWORD, CONFIG_TMDB_KEY } from "../helpers/secrets.ts";
 
 Deno.test("loadConfig() with an empty environment uses the embedded defaults", () => {
   const c = loadConfig({});
@@ -38,11 +39,14 @@ Deno.test("loadConfig() turns S3_BUCKET into an s3:// store with path style for 
 
 Deno.test("loadConfig() collects every secret so the logger can scrub it, the database password included", () => {
   const c = loadConfig({
-    TMDB_API_KEY: "tmdb-key-123",
-    AWS_SECRET_ACCESS_KEY: "aws-secret-456",
-    DATABASE_URL: "postgres://app:db-pass-789@db:5432/reelrank",
+    TMDB_API_KEY: CONFIG_TMDB_KEY,
+    AWS_SECRET_ACCESS_KEY: CONFIG_AWS_SECRET,
+    DATABASE_URL: `postgres://app:${CONFIG_DB_PASSWORD}@db:5432/reelrank`,
   });
-  assert.deepEqual([...c.secrets].sort(), ["aws-secret-456", "db-pass-789", "tmdb-key-123"]);
+  assert.deepEqual(
+    [...c.secrets].sort(),
+    [CONFIG_AWS_SECRET, CONFIG_DB_PASSWORD, CONFIG_TMDB_KEY].sort(),
+  );
 });
 
 Deno.test("loadConfig() reads the drift threshold and the retrain switch, and names a bad value", () => {

@@ -15,13 +15,28 @@ function routeLabel(c: Context): string {
     : last;
 }
 
+/** The methods that get their own `method` label; HTTP methods are case-sensitive (RFC 9110 §9.1). */
+const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
+
+/**
+ * The `method` label of a request: a standard method as sent, anything else "other". A client can
+ * send any token as a method, and each distinct label value would be a new series for ever.
+ */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 /** Observes `reelrank_http_requests_total` and `reelrank_http_request_duration_seconds` for a finished request. */
 export function observeRequest(
   metrics: Metrics,
   c: Context<AppEnv>,
   started: number,
 ): void {
-  const labels = { method: c.req.method, route: routeLabel(c), status: String(c.res.status) };
+  const labels = {
+    method: methodLabel(c.req.method),
+    route: routeLabel(c),
+    status: String(c.res.status),
+  };
   const seconds = (performance.now() - started) / 1000;
   metrics.httpRequests.inc(labels);
   metrics.httpDuration.observe(labels, seconds);

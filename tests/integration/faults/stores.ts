@@ -14,6 +14,7 @@ import {
   startServe,
 } from "./cli.ts";
 import { type OwnedPostgres, startOwnedPostgres } from "./owned_postgres.ts";
+import { FAULT_ADMIN_TOKEN } from "../../helpers/secrets.ts";
 
 /** The shared stores and the environment that points a command at them. */
 export interface Stores {
@@ -42,7 +43,7 @@ export interface StoresOptions {
 export async function startStores(options: StoresOptions): Promise<Stores> {
   const pg = await startOwnedPostgres();
   const dir = await Deno.makeTempDir({ prefix: "reelrank-stores-" });
-  const token = "fault-test-admin-token-0123456789";
+  const token = FAULT_ADMIN_TOKEN;
   const db = await openPostgres(pg.url, { max: 3 });
   await migrate(db, { quiet: true });
   let s3: TestS3Server | undefined;

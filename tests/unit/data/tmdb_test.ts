@@ -5,8 +5,9 @@ import { RateLimiter } from "../../../src/data/rate_limiter.ts";
 import { ReelrankError } from "../../../src/errors.ts";
 import { configureLogging } from "../../../src/log.ts";
 import { startFakeTmdb } from "../../fixtures/tmdb/fake_server.ts";
+import { TMDB_KEY, TMDB_OTHER_KEY, TMDB_READ_TOKEN } from "../../helpers/secrets.ts";
 
-const KEY = "test-key-0123456789abcdef";
+const KEY = TMDB_KEY;
 
 function fakeClock() {
   let t = 0;
@@ -55,16 +56,16 @@ Deno.test("genres() maps TMDB genre ids to names and sends the v3 key as api_key
 });
 
 Deno.test("a v4 read token goes in the Authorization header and never in the URL", async () => {
-  const tmdb = startFakeTmdb({ token: "read-token-xyz" });
+  const tmdb = startFakeTmdb({ token: TMDB_READ_TOKEN });
   try {
     const c = new TmdbClient({
       baseUrl: tmdb.baseUrl,
-      readToken: "read-token-xyz",
+      readToken: TMDB_READ_TOKEN,
       rateLimit: 1000,
       ...fakeClock(),
     });
     await c.genres();
-    assert.equal(tmdb.requests[0].authorization, "Bearer read-token-xyz");
+    assert.equal(tmdb.requests[0].authorization, `Bearer ${TMDB_READ_TOKEN}`);
     assert.equal(tmdb.requests[0].query.get("api_key"), null);
   } finally {
     await tmdb.close();
@@ -120,7 +121,7 @@ Deno.test("5xx answers are retried with exponential backoff until success", asyn
 });
 
 Deno.test("a 401 fails at once with a permanent error that names the fix and hides the key", async () => {
-  const tmdb = startFakeTmdb({ apiKey: "the-right-key" });
+  const tmdb = startFakeTmdb({ apiKey: TMDB_OTHER_KEY });
   try {
     const err = await rejects(client(tmdb.baseUrl).c.popular(1));
     assert.equal(err.code, "UNAUTHORIZED");

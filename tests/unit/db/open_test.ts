@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { openDatabase } from "../../../src/db/open.ts";
 import { ReelrankError } from "../../../src/errors.ts";
 import { loadConfig } from "../../../src/config.ts";
+import { UNREACHABLE_DB_PASSWORD } from "../../helpers/secrets.ts";
 
 const databaseUrl = loadConfig().databaseUrl;
 
@@ -87,11 +88,14 @@ Deno.test({
 
 Deno.test("openDatabase() reports an unreachable PostgreSQL as UNAVAILABLE without the password", async () => {
   const err = await openDatabase(
-    { dataDir: "/nonexistent", databaseUrl: "postgres://reelrank:s3cretpw@127.0.0.1:1/none" },
+    {
+      dataDir: "/nonexistent",
+      databaseUrl: `postgres://reelrank:${UNREACHABLE_DB_PASSWORD}@127.0.0.1:1/none`,
+    },
     { migrate: false },
   ).then(() => null, (e) => e);
   assert.ok(err instanceof ReelrankError);
   assert.equal(err.code, "UNAVAILABLE");
   assert.match(err.message, /cannot connect to PostgreSQL at 127\.0\.0\.1:1/);
-  assert.doesNotMatch(err.message, /s3cretpw/);
+  assert.ok(!err.message.includes(UNREACHABLE_DB_PASSWORD), err.message);
 });

@@ -1,4 +1,4 @@
-/** The drift check on a database: a healthy batch stays under the threshold, a shifted one crosses it and starts one retrain. */
+/** The drift check on a database: a healthy batch stays under the threshold, a shifted one crosses it and starts one retrain (through the real engine when scheduled). */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../src/config.ts";
 import { createContext } from "../../../src/context.ts";
@@ -7,9 +7,13 @@ import type { Database } from "../../../src/db/types.ts";
 import { checkDrift, type RetrainTrigger } from "../../../src/observability/drift/check.ts";
 import { driftHistory } from "../../../src/observability/drift/store.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
+import { PipelineEngine } from "../../../src/pipeline/engine.ts";
+import { SqlPipelineStore } from "../../../src/pipeline/sql_store.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { createSnapshot } from "../../../src/snapshot/create.ts";
+import { contextDriftCheck, type Cron, registerSchedules } from "../../../pipelines/schedules.ts";
 import { dbTest } from "../../helpers/db.ts";
+import { fakeTimers, standInDag } from "../../helpers/pipeline.ts";
 import { fakeClock, seedCatalog } from "../../helpers/serving.ts";
 import { MemoryObjectStore } from "../tracking/support.ts";
 
@@ -27,12 +31,12 @@ async function addInteractions(db: Database, rows: [user: number, movie: number]
   );
 }
 
-async function setup(db: Database) {
+async function setup(db: Database, env: Record<string, string> = {}) {
   configureLogging({ level: "warn" });
   await seedCatalog(db, { users: 120 });
   const objects = new MemoryObjectStore();
   const clock = fakeClock();
-  const ctx = createContext({ config: loadConfig({}), db, objects }, { clock: clock.now });
+  const ctx = createContext({ config: loadConfig(env), db, objects }, { clock: clock.now });
   await createSnapshot(db, objects, { now: clock.now });
   const calls: Parameters<RetrainTrigger>[0][] = [];
   const trigger: RetrainTrigger = (request) => {
@@ -98,6 +102,64 @@ dbTest(
     assert.match(JSON.stringify(again.retrain), /already started one/);
     const history = await driftHistory(db, { limit: 10 });
     assert.deepEqual(history.map((r) => r.retrainRunId), [null, "run-1"]);
+  },
+);
+
+dbTest(
+  "with REELRANK_DRIFT_RETRAIN on, the scheduled check on shifted events runs the DAG through the engine with trigger drift",
+  async (db) => {
+    const { ctx, clock, metrics } = await setup(db, { REELRANK_DRIFT_RETRAIN: "true" });
+    const worked: string[] = [];
+    const engine = new PipelineEngine<unknown>({
+      store: new SqlPipelineStore(db, { clock: clock.now }),
+      dags: [standInDag((task) => {
+        worked.push(task.runId);
+        return Promise.resolve({ trained: true });
+      })],
+      deps: ctx,
+      metrics,
+      clock: clock.now,
+      timers: fakeTimers().timers,
+    });
+    await engine.start();
+    const handlers = new Map<string, () => Promise<void>>();
+    const cron: Cron = (name, _schedule, _options, handler) => void handlers.set(name, handler);
+    registerSchedules(engine, {
+      schedule: "0 3 * * *",
+      cron,
+      clock: clock.now,
+      driftCheck: contextDriftCheck(ctx),
+    });
+    try {
+      // 400 new users who only watch three comedies: over the check's default 1,000 interactions.
+      const shifted: [number, number][] = [];
+      for (let u = 0; u < 400; u++) for (let j = 1; j <= 3; j++) shifted.push([60_000 + u, j * 3]);
+      await addInteractions(db, shifted, 2_000_000);
+      clock.advance(3600_000);
+      await handlers.get("reelrank drift")!();
+      await engine.idle();
+
+      const { items } = await engine.listRuns();
+      assert.equal(items.length, 1);
+      const [run] = items;
+      assert.equal(run.dag, "recommend");
+      assert.equal(run.trigger, "drift");
+      assert.equal(run.status, "success", run.statusReason ?? "");
+      assert.equal(run.logicalDate.getTime(), clock.now().getTime());
+      assert.deepEqual(worked, [run.id]);
+      assert.ok(run.tasks.every((t) => t.status === "success"));
+      const [report] = await driftHistory(db, { limit: 1 });
+      assert.equal(report.kind, "data");
+      assert.ok(report.scores.genre_mix > 0.2, `genre_mix ${report.scores.genre_mix}`);
+      assert.equal(report.retrainRunId, run.id);
+      const runs = (await metrics.pipelineRuns.get()).values;
+      assert.deepEqual(
+        runs.map((v) => [v.labels.trigger, v.labels.status, v.value]),
+        [["drift", "success", 1]],
+      );
+    } finally {
+      await engine.close();
+    }
   },
 );
 

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../../src/config.ts";
 import { tokenMatches } from "../../../src/api/middleware/admin_auth.ts";
 import { ensureAdminToken } from "../../../src/serving/admin_token.ts";
+import { CONFIG_ADMIN_TOKEN, ENV_ADMIN_TOKEN } from "../../helpers/secrets.ts";
 
 Deno.test("ensureAdminToken() generates a token once, owner-only, and reuses it afterwards", async () => {
   const dataDir = await Deno.makeTempDir();
@@ -13,8 +14,8 @@ Deno.test("ensureAdminToken() generates a token once, owner-only, and reuses it 
     assert.equal((await Deno.stat(first.path!)).mode! & 0o777, 0o600);
     const second = await ensureAdminToken({ dataDir });
     assert.deepEqual([second.source, second.token], ["file", first.token]);
-    const env = await ensureAdminToken({ dataDir, adminToken: "from-the-environment-123" });
-    assert.deepEqual([env.source, env.token], ["environment", "from-the-environment-123"]);
+    const env = await ensureAdminToken({ dataDir, adminToken: ENV_ADMIN_TOKEN });
+    assert.deepEqual([env.source, env.token], ["environment", ENV_ADMIN_TOKEN]);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -38,9 +39,9 @@ Deno.test("servers starting together on one data folder all get the one stored t
 
 Deno.test("REELRANK_ADMIN_TOKEN must be long enough and is scrubbed from logs", () => {
   assert.throws(() => loadConfig({ REELRANK_ADMIN_TOKEN: "short" }), /REELRANK_ADMIN_TOKEN.*16/);
-  const config = loadConfig({ REELRANK_ADMIN_TOKEN: "a-long-enough-admin-token" });
-  assert.equal(config.adminToken, "a-long-enough-admin-token");
-  assert.ok(config.secrets.includes("a-long-enough-admin-token"));
+  const config = loadConfig({ REELRANK_ADMIN_TOKEN: CONFIG_ADMIN_TOKEN });
+  assert.equal(config.adminToken, CONFIG_ADMIN_TOKEN);
+  assert.ok(config.secrets.includes(CONFIG_ADMIN_TOKEN));
 });
 
 Deno.test("tokenMatches() accepts only the exact token, whatever the lengths", () => {
