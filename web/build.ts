@@ -14,8 +14,16 @@ const CSS = [
 ];
 // Built by wasm/build.ts first (deno task build runs both); visitors' browsers rank with it.
 const KERNEL = join(root, "wasm/build/kernel.wasm");
-// What the in-browser ranker bundles from the library (src/model/browser.ts and its imports).
-const LIBRARY = ["src/model", "src/features", "src/digest.ts", "src/errors.ts", "src/random.ts"];
+// What the islands bundle from the library: the in-browser ranker (src/model/browser.ts and its
+// imports) and the families it ranks (src/serving/browser_families.ts).
+const LIBRARY = [
+  "src/model",
+  "src/features",
+  "src/digest.ts",
+  "src/errors.ts",
+  "src/random.ts",
+  "src/serving/browser_families.ts",
+];
 
 function removeIfPresent(path: string): void {
   try {

@@ -89,12 +89,14 @@ export function readCards(page: Page): Promise<BrowserAnswer> {
 /**
  * Ranks every history in the page at `origin` and returns the answers with the figures. `page`
  * must come from a fresh browser profile: its first load of the home page is the cold one, when
- * the page, its scripts and the model are all fetched for the first time.
+ * the page, its scripts and the model are all fetched for the first time. `onVisit` hears each
+ * history just before the page that ranks it is loaded.
  */
 export async function rankInBrowser(
   page: Page,
   origin: string,
   histories: readonly StoredHistory[],
+  options: { onVisit?: (history: StoredHistory) => void } = {},
 ): Promise<{ answers: BrowserAnswer[]; figures: BrowserFigures }> {
   await seedHistory(page, histories[0]);
   const answers: BrowserAnswer[] = [];
@@ -108,6 +110,7 @@ export async function rankInBrowser(
         JSON.stringify(history),
       ]);
     }
+    options.onVisit?.(history);
     await page.goto(`${origin}/`);
     await rankedHere(page, history.length);
     answers.push(await readCards(page));

@@ -3,7 +3,7 @@
  * catalogue's display fields, each encoded once (raw and gzip) with the sha256 of its bytes.
  */
 import { sha256Hex } from "../digest.ts";
-import { MODEL_NAME, type ModelRegistry } from "../registry/store.ts";
+import { MODEL_NAME, type ModelRegistry, type ModelVersion } from "../registry/store.ts";
 import { gzip } from "../snapshot/codec.ts";
 import type { Catalog } from "./catalog.ts";
 
@@ -54,33 +54,51 @@ export function movieColumns(catalog: Catalog): MovieColumns {
   return c;
 }
 
+// The promise kept for `version` (made by `make` on first use), for the last two versions; a
+// failed one is not kept, so the next request tries again.
+function remember<T>(kept: Map<number, Promise<T>>, version: number, make: () => Promise<T>) {
+  let p = kept.get(version);
+  if (!p) {
+    p = make();
+    p.catch(() => kept.delete(version));
+    kept.set(version, p);
+    for (const old of kept.keys()) {
+      if (kept.size > 2) kept.delete(old);
+    }
+  }
+  return p;
+}
+
 async function download(bytes: Uint8Array): Promise<Download> {
   return { bytes, gzip: await gzip(bytes), sha256: await sha256Hex(bytes) };
 }
 
-/** Builds downloads on first use and keeps them: the last two versions' artifacts, the current catalogue. */
+/**
+ * Builds downloads on first use and keeps them: the last two versions' artifacts and records, the
+ * current catalogue.
+ */
 export class Downloads {
-  readonly #registry: Pick<ModelRegistry, "loadArtifact">;
+  readonly #registry: Pick<ModelRegistry, "loadArtifact" | "getVersion">;
   readonly #artifacts = new Map<number, Promise<Download>>();
+  readonly #versions = new Map<number, Promise<ModelVersion>>();
   readonly #catalogs = new WeakMap<Catalog, Promise<Download>>();
 
-  constructor(registry: Pick<ModelRegistry, "loadArtifact">) {
+  constructor(registry: Pick<ModelRegistry, "loadArtifact" | "getVersion">) {
     this.#registry = registry;
+  }
+
+  /** Version `version`'s registry record (family, size, sha256), read once: a version never changes. */
+  version(version: number): Promise<ModelVersion> {
+    return remember(this.#versions, version, () => this.#registry.getVersion(MODEL_NAME, version));
   }
 
   /** Version `version`'s artifact, read and verified by the registry (size and sha256). */
   artifact(version: number): Promise<Download> {
-    let d = this.#artifacts.get(version);
-    if (!d) {
-      d = this.#registry.loadArtifact(MODEL_NAME, version).then(({ bytes }) => download(bytes));
-      // A failed read is not kept: the next request tries again.
-      d.catch(() => this.#artifacts.delete(version));
-      this.#artifacts.set(version, d);
-      for (const old of this.#artifacts.keys()) {
-        if (this.#artifacts.size > 2) this.#artifacts.delete(old);
-      }
-    }
-    return d;
+    return remember(
+      this.#artifacts,
+      version,
+      () => this.#registry.loadArtifact(MODEL_NAME, version).then(({ bytes }) => download(bytes)),
+    );
   }
 
   /** The JSON of {@link movieColumns}, built once per catalogue (a model switch makes a new one). */

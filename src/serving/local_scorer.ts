@@ -67,6 +67,7 @@ export async function openLocalScorer(
     itemIds: model.itemIds,
     rank: (requests) => Promise.resolve().then(() => ranker.rank(requests)),
     similar: (movieId, k, opts) => Promise.resolve().then(() => ranker.similar(movieId, k, opts)),
+    explain: (requests) => Promise.resolve().then(() => model.explainMany(requests)),
     close: () => Promise.resolve(model.close()),
   };
 }

@@ -25,6 +25,13 @@ export interface ModelScorer {
   readonly itemIds: Int32Array;
   /** Ranks many histories in one kernel call; answer `i` belongs to request `i`. */
   rank(requests: readonly RankRequest[]): Promise<Ranked[][]>;
+  /**
+   * Explains given movies (`targets`, e.g. a stored ranking) against a history each, as `rank`
+   * with `explain` does its own answers: answer `i`, target `j` explains `requests[i].targets[j]`.
+   */
+  explain(
+    requests: readonly { history: readonly number[]; targets: readonly number[] }[],
+  ): Promise<Because[][][]>;
   /** Movies most likely watched after `movieId`; NOT_FOUND when the model does not know it. */
   similar(
     movieId: number,

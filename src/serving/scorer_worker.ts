@@ -1,4 +1,4 @@
-/** Worker entry: holds one model version and answers rank/similar messages (see worker_scorer.ts). */
+/** Worker entry: holds one model version and answers rank/similar/explain messages (see worker_scorer.ts). */
 /// <reference lib="deno.worker" />
 import { errorToData } from "../errors.ts";
 import { openModel, type RecommenderModel } from "../model/mod.ts";
@@ -29,6 +29,8 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
         op: "ranked",
         results: [ranker!.similar(msg.movieId, msg.k, msg.options)],
       });
+    } else if (msg.op === "explain") {
+      reply({ id: msg.id, op: "explained", results: model!.explainMany(msg.requests) });
     } else if (msg.op === "close") {
       model?.close();
       model = ranker = undefined;

@@ -4,7 +4,7 @@
  * users (or while no model is loaded), and movie details from the in-memory catalogue. Every
  * answer gets an impression id and is logged in memory. Nothing here waits on the database.
  */
-import { unavailable } from "../errors.ts";
+import { ReelrankError, unavailable } from "../errors.ts";
 import { subjectKey } from "../online/assign.ts";
 import { type Arm, newImpressionId } from "../online/impressions.ts";
 import type { OnlineServing } from "../online/online_serving.ts";
@@ -250,6 +250,42 @@ export class RecommendationService {
       },
       {},
       "similar",
+    );
+  }
+
+  /**
+   * `because` for stored rankings (a batch's lists, by the model `version` that wrote them): each
+   * list's movies explained against its user's history now, as an answer with `explain` is.
+   * UNAVAILABLE while no model is loaded; CONFLICT when `version` is not the one in service (only
+   * the model that ranked a list can say why).
+   */
+  async explainStored(
+    version: number,
+    lists: readonly { userId: number; movieIds: readonly number[] }[],
+  ): Promise<BecauseItem[][][]> {
+    const served = this.#holder.current;
+    if (!served) throw unavailable("no model is loaded yet, so nothing can be explained");
+    if (served.version.version !== version) {
+      throw new ReelrankError(
+        "CONFLICT",
+        `the batch was ranked by model version ${version} and this server serves version ` +
+          `${served.version.version}: only the model that ranked it can explain it; ask without ` +
+          "explain, or after the next batch",
+      );
+    }
+    const why = await served.scorer.explain(
+      lists.map((l) => ({ history: this.#histories.get(l.userId) ?? [], targets: l.movieIds })),
+    );
+    const catalog = this.#catalog();
+    return why.map((list) =>
+      list.map((bs) =>
+        bs.flatMap((b) => {
+          const title = catalog.get(b.movieId)?.title;
+          return title === undefined
+            ? []
+            : [{ id: b.movieId, title, contribution: b.contribution }];
+        })
+      )
     );
   }
 

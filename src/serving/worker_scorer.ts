@@ -3,7 +3,7 @@
  * while the main thread keeps parsing requests and writing answers.
  */
 import { errorFromData, internal } from "../errors.ts";
-import type { Scored } from "../model/mod.ts";
+import type { Because, Scored } from "../model/mod.ts";
 import type { ModelScorer, ScorerOptions } from "./scorer.ts";
 import { buffers, type PackedAnswers, packRequests, unpackAnswers } from "./rank_codec.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
@@ -65,6 +65,9 @@ export async function openWorkerScorer(
     },
     similar: async (movieId, k, opts = {}) =>
       results(await call({ op: "similar", movieId, k, options: opts }))[0],
+    explain: async (requests) =>
+      ((await call({ op: "explain", requests: [...requests] })) as { results: Because[][][] })
+        .results,
     async close() {
       try {
         if (!dead) await call({ op: "close" });

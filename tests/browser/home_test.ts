@@ -1,5 +1,6 @@
-/** The home page in Chromium: a known user's grid and watched toggle, a visitor's local history, and the page's size and speed. */
+/** The home page in Chromium (launched with exactly reelrank's flags): a known user's grid and watched toggle, a visitor's local history, and the page's size and speed. */
 import assert from "node:assert/strict";
+import { CHROMIUM_BINARY, CHROMIUM_FLAGS } from "../../src/bench/chromium.ts";
 import { backends, withDatabase } from "../helpers/db.ts";
 import {
   assertClean,
@@ -11,6 +12,26 @@ import {
   watchPage,
 } from "./support.ts";
 
+// The argv of the Chromium browser process (not a renderer or helper: those have --type=) using
+// `profile`, read from /proc.
+function launchedWith(profile: string): string[] {
+  const found: string[][] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    let argv: string[];
+    try {
+      argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0").filter(Boolean);
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (
+      argv.includes(`--user-data-dir=${profile}`) && !argv.some((a) => a.startsWith("--type="))
+    ) found.push(argv);
+  }
+  assert.equal(found.length, 1, `browser processes of ${profile}: ${JSON.stringify(found)}`);
+  return found[0];
+}
+
 for (const backend of backends()) {
   browserTest(
     `the home page works in a real browser for users and visitors [${backend}]`,
@@ -19,6 +40,22 @@ for (const backend of backends()) {
         const site = await startSite(db);
         const browser = await launchBrowser();
         try {
+          // Chromium was started with exactly the flags asked for and a fresh profile: the
+          // browser process's own argv, found by the profile chrome://version names (that page's
+          // command line also shows the switches headless mode adds to itself).
+          const about = await browser.context.newPage();
+          await about.goto("chrome://version");
+          const shown = await about.textContent("#command_line") ?? "";
+          await about.close();
+          const profile = shown.match(/--user-data-dir=(\S+)/)?.[1] ?? "";
+          assert.match(profile, /\/reelrank-chromium-\w+$/);
+          assert.deepEqual(launchedWith(profile), [
+            CHROMIUM_BINARY,
+            ...CHROMIUM_FLAGS,
+            `--user-data-dir=${profile}`,
+            "--remote-debugging-pipe",
+          ]);
+
           const page = await browser.context.newPage();
           const problems = watchPage(page, site.url);
           const ready = () =>
@@ -100,15 +137,9 @@ for (const backend of backends()) {
             JSON.parse(localStorage.getItem("reelrank.visitor.history") ?? "[]")
           );
           assert.deepEqual(stored.map((m: { id: number }) => m.id), marked);
-          // The history goes to the ranking only; a watch on a shown answer is reported as an
-          // outcome of its impression (visitorId, no user, no history stored).
-          assert.ok(
-            sent.length > 0 &&
-              sent.every((s) =>
-                s === "POST /api/v1/recommendations" || s === "POST /api/v1/events"
-              ),
-            sent.join(", "),
-          );
+          // The history goes to the ranking only: a visitor's Watched sends no event at all.
+          assert.ok(sent.includes("POST /api/v1/recommendations"), sent.join(", "));
+          assert.deepEqual(sent.filter((s) => s !== "POST /api/v1/recommendations"), []);
           assert.equal((await db.query("SELECT 1 FROM events")).length, 1, "no visitor event");
           await screenshot(page, `home-visitor-${backend}`);
           assertClean(problems, "visitor's home");

@@ -6,7 +6,7 @@
 import { Recommender } from "../../src/model/browser.ts";
 import type { MovieColumns } from "../../src/serving/downloads.ts";
 import type { CardMovie } from "../components/movie_card.tsx";
-import { fetchPointer, type Pointer, pruneExcept, verifiedBytes } from "./model_store.ts";
+import { fetchUsablePointer, type Pointer, pruneExcept, verifiedBytes } from "./model_store.ts";
 
 /** A ranking made here. */
 export interface BrowserAnswer {
@@ -15,15 +15,17 @@ export interface BrowserAnswer {
   items: CardMovie[];
 }
 
+type Usable = Pointer & { artifactUrl: string };
+
 interface Loaded {
-  pointer: Pointer;
+  pointer: Usable;
   model: Recommender;
   movies: Map<number, CardMovie>;
   genres: Map<string, number[]>;
   masks: Map<string, Uint8Array>;
 }
 
-async function load(module: WebAssembly.Module, pointer: Pointer): Promise<Loaded> {
+async function load(module: WebAssembly.Module, pointer: Usable): Promise<Loaded> {
   const [bytes, catalog] = await Promise.all([
     verifiedBytes(pointer.artifactUrl, pointer.sha256),
     verifiedBytes(pointer.catalog.url, pointer.catalog.sha256),
@@ -58,13 +60,16 @@ export class BrowserRanker {
     this.#loaded = loaded;
   }
 
-  /** Compiles the kernel at `kernelUrl` and loads the production model (cached when it can be). */
-  static async open(kernelUrl: string): Promise<BrowserRanker> {
-    const [module, pointer] = await Promise.all([
+  /**
+   * Compiles the kernel at `kernelUrl` and loads the model `pointer` names (the production one
+   * when not given; cached when it can be). ServerOnlyModel when its family cannot rank here.
+   */
+  static async open(kernelUrl: string, pointer?: Usable): Promise<BrowserRanker> {
+    const [module, p] = await Promise.all([
       WebAssembly.compileStreaming(fetch(kernelUrl)),
-      fetchPointer(),
+      pointer ?? fetchUsablePointer(),
     ]);
-    return new BrowserRanker(module, await load(module, pointer));
+    return new BrowserRanker(module, await load(module, p));
   }
 
   /** The version ranking here. */
@@ -102,10 +107,11 @@ export class BrowserRanker {
 
   /**
    * Asks the server which version it serves; a new one is downloaded, verified and swapped in
-   * (the old one keeps ranking meanwhile). True when something new was swapped in.
+   * (the old one keeps ranking meanwhile). True when something new was swapped in;
+   * ServerOnlyModel when the new one's family cannot rank here.
    */
   async update(): Promise<boolean> {
-    const pointer = await fetchPointer();
+    const pointer = await fetchUsablePointer();
     const current = this.#loaded;
     if (
       pointer.sha256 === current.pointer.sha256 &&
@@ -116,5 +122,10 @@ export class BrowserRanker {
     this.#loaded = await load(this.#module, pointer);
     current.model.close();
     return true;
+  }
+
+  /** Frees the model's kernel; the ranker must not be used after. */
+  close(): void {
+    this.#loaded.model.close();
   }
 }

@@ -4,6 +4,7 @@
  * it is used (a damaged copy is dropped and downloaded again); older versions are removed.
  */
 import { sha256Hex } from "../../src/digest.ts";
+import { browserFamilyProblem } from "../../src/serving/browser_families.ts";
 
 /** The Cache Storage bucket of this site's model files. */
 export const CACHE_NAME = "reelrank-model";
@@ -13,11 +14,34 @@ export const POINTER_URL = "/api/v1/models/production";
 /** The pointer's answer (see src/api/routes/browser_model.ts). */
 export interface Pointer {
   version: number;
+  /** mlp, ease or itemknn (absent from servers older than families: an MLP). */
+  family?: string;
   sha256: string;
   size: number;
-  gzipSize: number;
-  artifactUrl: string;
+  gzipSize: number | null;
+  /** Null when the server does not offer the artifact (a family pages cannot rank with). */
+  artifactUrl: string | null;
   catalog: { sha256: string; size: number; gzipSize: number; url: string };
+}
+
+/** The production model cannot rank in this page (its family): the visitor's movies rank on the server. */
+export class ServerOnlyModel extends Error {}
+
+/**
+ * Why this page cannot rank with the pointer's model, or null when it can: decided on the pointer
+ * alone, before the ranker's script, the kernel or the artifact is downloaded.
+ */
+export function browserModelProblem(p: Pick<Pointer, "family" | "artifactUrl">): string | null {
+  return browserFamilyProblem(p.family ?? null) ??
+    (p.artifactUrl ? null : "the server does not offer its model for download");
+}
+
+/** The pointer, or ServerOnlyModel when this page cannot rank with its model. */
+export async function fetchUsablePointer(): Promise<Pointer & { artifactUrl: string }> {
+  const pointer = await fetchPointer();
+  const problem = browserModelProblem(pointer);
+  if (problem) throw new ServerOnlyModel(problem);
+  return pointer as Pointer & { artifactUrl: string };
 }
 
 // Keeping a copy is best effort: a full or private-mode store only means downloading again.

@@ -6,6 +6,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { BrowserAnswer, BrowserRanker } from "./browser_ranker.ts";
 import { apiJson, postJson } from "./api.ts";
+import { fetchUsablePointer, ServerOnlyModel } from "./model_store.ts";
 import { FIRST_MARK, RANK_MEASURE } from "./timing.ts";
 
 /** How often a page ranking here asks whether the server has a new model. */
@@ -16,9 +17,15 @@ export interface UpdateEvents {
   /** A new version (or catalogue) ranks here now. */
   onUpdated: (version: number) => void;
   onError: (message: string) => void;
+  /** The new production model cannot rank here (its family): rank on the server, saying why. */
+  onServerOnly: (reason: string) => void;
 }
 
-/** Returns `rank(history, options)`: ranks in this browser, loading the model on the first call. */
+/**
+ * Returns `rank(history, options)`: ranks in this browser, loading the model on the first call.
+ * The pointer is asked first: for a model this page cannot rank with (its family) the call fails
+ * with ServerOnlyModel before the ranker's script, the kernel or the artifact is downloaded.
+ */
 export function useBrowserRanker(
   kernelUrl: string | null,
   options: { active: boolean } & UpdateEvents,
@@ -29,8 +36,10 @@ export function useBrowserRanker(
 
   function open(): Promise<BrowserRanker> {
     if (!kernelUrl) return Promise.reject(new Error("this site has no kernel build"));
-    return ranker.current ??= import("./browser_ranker.ts")
-      .then((m) => m.BrowserRanker.open(kernelUrl))
+    return ranker.current ??= fetchUsablePointer()
+      .then(async (pointer) =>
+        (await import("./browser_ranker.ts")).BrowserRanker.open(kernelUrl, pointer)
+      )
       .catch((err) => {
         ranker.current = null;
         throw err;
@@ -41,11 +50,18 @@ export function useBrowserRanker(
     if (!options.active) return;
     const check = async () => {
       if (!ranker.current || document.visibilityState !== "visible") return;
+      let r: BrowserRanker | undefined;
       try {
-        const r = await ranker.current;
+        r = await ranker.current;
         if (await r.update()) events.current.onUpdated(r.version);
       } catch (err) {
-        events.current.onError((err as Error).message);
+        if (!(err instanceof ServerOnlyModel)) {
+          return events.current.onError((err as Error).message);
+        }
+        // The new production model cannot rank here: this one is dropped, the server ranks.
+        ranker.current = null;
+        r?.close();
+        events.current.onServerOnly(err.message);
       }
     };
     const timer = setInterval(check, VERSION_CHECK_MS);

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { type CardMovie, MovieCard } from "../components/movie_card.tsx";
 import { RankingChoice, type Where } from "../components/ranking_choice.tsx";
 import { apiJson, eventId, postJson } from "../client/api.ts";
+import { ServerOnlyModel } from "../client/model_store.ts";
 import { markFirstBrowserAnswer, useBrowserRanker } from "../client/use_browser_ranker.ts";
 import {
   loadHistory,
@@ -75,7 +76,16 @@ export default function RecommendationGrid(props: GridProps) {
       if (latest.current.history.length) refresh(latest.current);
     },
     onError: (message) => setStatus(`Could not update the model in this browser: ${message}`),
+    onServerOnly: (reason) => rankOnServer(reason, latest.current),
   });
+
+  // The production model cannot rank in this browser (its family): the server ranks, as for a
+  // browser without SIMD, and the tick box says why. The visitor's own choice is not changed.
+  async function rankOnServer(reason: string, next: { genre: string; history: WatchedMovie[] }) {
+    setUnsupported(reason);
+    setWhere("server");
+    if (next.history.length) await refresh({ ...next, where: "server" });
+  }
 
   async function refresh(next: { genre: string; history: WatchedMovie[]; where: Where | null }) {
     setBusy(true);
@@ -98,6 +108,7 @@ export default function RecommendationGrid(props: GridProps) {
       } else if (next.genre === (props.genre ?? "")) setAnswer(props.answer);
       else location.assign(`/?${new URLSearchParams(g ? { genre: g } : {})}`);
     } catch (err) {
+      if (err instanceof ServerOnlyModel) return await rankOnServer(err.message, next);
       const what = next.where === "browser" && visitor
         ? `Could not rank in this browser (${(err as Error).message}); your history stayed here`
         : `Could not refresh the recommendations: ${(err as Error).message}`;
@@ -130,22 +141,9 @@ export default function RecommendationGrid(props: GridProps) {
   }
 
   async function markWatched(movie: CardMovie, position: number) {
-    const shown = answer.impressionId ? { impressionId: answer.impressionId, position } : {};
     if (visitor) {
-      // A server-ranked visitor's history went to the server anyway: the watch is reported as an
-      // outcome only (no history is stored). A browser-ranked one reports nothing: it stays here.
-      if (shown.impressionId && answer.where !== "browser") {
-        apiJson(
-          "/api/v1/events",
-          postJson({
-            eventId: eventId(),
-            visitorId: visitorId(),
-            movieId: movie.id,
-            type: "watch",
-            ...shown,
-          }),
-        ).catch(() => {});
-      }
+      // A visitor's history stays in this browser: a watch is sent nowhere (in server mode only
+      // POST /recommendations carries the history, to rank it, and nothing of it is stored).
       const next = [...history.filter((m) => m.id !== movie.id), {
         id: movie.id,
         title: movie.title,
@@ -155,6 +153,7 @@ export default function RecommendationGrid(props: GridProps) {
       setStatus(`${movie.title} is in your history (kept in this browser only).`);
       return refresh({ genre, history: next, where });
     }
+    const shown = answer.impressionId ? { impressionId: answer.impressionId, position } : {};
     try {
       await apiJson(
         "/api/v1/events",

@@ -1,6 +1,7 @@
 /**
- * Admin · Registry: versions with metrics, lineage, sha256 and aliases; online metrics beside the
- * offline ones and the canary; alias history and gate decisions; promote and rollback.
+ * Admin · Registry: versions with metrics (beyond accuracy too), lineage, sha256 and aliases;
+ * online metrics beside the offline ones and the canary; alias history and gate decisions;
+ * promote and rollback.
  */
 import { Hono } from "hono";
 import type { AppDeps } from "../../src/api/deps.ts";
@@ -11,6 +12,7 @@ import type { AliasChange, ModelVersion, PromotionDecision } from "../../src/reg
 import type { AssetManifest } from "../assets.ts";
 import { bytes, metric, when } from "../components/format.ts";
 import { OnlineTable } from "../components/online_table.tsx";
+import { VersionFigures } from "../components/version_figures.tsx";
 import { Island } from "../island.tsx";
 import AliasButton from "../islands/AliasButton.tsx";
 import CanaryControls from "../islands/CanaryControls.tsx";
@@ -65,8 +67,6 @@ function VersionRow({ v, serving }: { v: ModelVersion; serving: number | null })
       <td>{v.family ?? "—"}</td>
       <td class="num">{metric(v.metrics.val_ndcg10)}</td>
       <td class="num">{metric(v.metrics.test_ndcg10)}</td>
-      <td class="num">{metric(v.metrics.val_coverage10)}</td>
-      <td class="num">{metric(v.metrics.test_novelty)}</td>
       <td>
         {v.runId
           ? <a href={`/admin/runs/${encodeURIComponent(v.runId)}`}>run {v.runId.slice(0, 8)}</a>
@@ -131,8 +131,6 @@ export function RegistryPage({ data }: { data: RegistryData }) {
                     "Family",
                     "val_ndcg10",
                     "test_ndcg10",
-                    "val_coverage10",
-                    "test_novelty",
                     "Run",
                     "Snapshot",
                     "sha256",
@@ -159,6 +157,7 @@ export function RegistryPage({ data }: { data: RegistryData }) {
           />
         )
         : null}
+      {data.versions.length ? <VersionFigures versions={data.versions} /> : null}
       <h2>Online evaluation (last 24 hours)</h2>
       <p class="canary">
         {canaryLine(data)}

@@ -1,12 +1,15 @@
 /**
- * What a page needs to rank in the browser: the served version and its sha256 (small, always
- * revalidated), its artifact, and the catalogue's display columns (content-addressed, cached for
- * a year), gzipped when the client accepts it. Nothing here depends on a visitor's history.
+ * What a page needs to rank in the browser: the served version, its family, size and sha256
+ * (small, always revalidated), its artifact, and the catalogue's display columns
+ * (content-addressed, cached for a year), gzipped when the client accepts it. Only families a
+ * page can rank with (src/serving/browser_families.ts) are offered for download. Nothing here
+ * depends on a visitor's history.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { notFound, unavailable } from "../../errors.ts";
+import { notFound, ReelrankError, unavailable } from "../../errors.ts";
 import { MODEL_NAME } from "../../registry/store.ts";
+import { browserFamilyProblem } from "../../serving/browser_families.ts";
 import { type Download, Downloads } from "../../serving/downloads.ts";
 import type { AppDeps } from "../deps.ts";
 import { router } from "../router.ts";
@@ -22,12 +25,22 @@ const REVALIDATE = "no-cache";
 const Production = z.object({
   model: z.string(),
   version: z.int().openapi({ description: "the version this server answers with" }),
+  family: z.string().openapi({
+    description: "mlp, ease or itemknn: a page ranks in the browser only with mlp, else on the " +
+      "server",
+    example: "mlp",
+  }),
   sha256: z.string().openapi({
     description: "hex sha256 of the artifact (what a client verifies)",
   }),
   size: z.int().openapi({ description: "artifact bytes" }),
-  gzipSize: z.int().openapi({ description: "artifact bytes on the wire with gzip" }),
-  artifactUrl: z.string().openapi({ example: "/api/v1/models/2/artifact" }),
+  gzipSize: z.int().nullable().openapi({
+    description: "artifact bytes on the wire with gzip; null when it is not offered for download",
+  }),
+  artifactUrl: z.string().nullable().openapi({
+    description: "null for a family pages cannot rank with (its artifact is not offered)",
+    example: "/api/v1/models/2/artifact",
+  }),
   catalog: z.object({
     sha256: z.string(),
     size: z.int(),
@@ -48,6 +61,9 @@ const MovieColumns = z.object({
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/, { message: "expected 64 lowercase hex digits" })
   .openapi({ param: { name: "sha256", in: "path", required: true } });
+
+const FAMILY_NOTE = "Offered only for the families a page ranks with in the browser (mlp); " +
+  "another family (EASE's movies × movies weights, ItemKNN) answers 409: rank on the server.";
 
 const binary = (description: string) => ({
   description,
@@ -81,6 +97,19 @@ export function browserModelRoutes(deps: AppDeps) {
     if (v === null) throw unavailable("no model is loaded yet, so there is none to download");
     return v;
   };
+  // The served version's artifact, when its family is one a page ranks with; else 409.
+  const offered = async (version: number): Promise<Download> => {
+    const v = await downloads.version(version);
+    const problem = browserFamilyProblem(v.family);
+    if (problem) {
+      throw new ReelrankError(
+        "CONFLICT",
+        `model version ${version} is not offered for download: ${problem}; ` +
+          "rank on the server with POST /api/v1/recommendations",
+      );
+    }
+    return await downloads.artifact(version);
+  };
   const checkpoint = "application/octet-stream";
   return router()
     .openapi(
@@ -95,18 +124,21 @@ export function browserModelRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const version = served();
-        const [a, cat] = await Promise.all([
-          downloads.artifact(version),
+        const [v, cat] = await Promise.all([
+          downloads.version(version),
           downloads.catalog(deps.serving.catalog()),
         ]);
+        // An artifact pages cannot use is never read or compressed here (EASE's can be 100s of MB).
+        const a = browserFamilyProblem(v.family) ? null : await downloads.artifact(version);
         c.header("Cache-Control", REVALIDATE);
         return c.json({
           model: MODEL_NAME,
           version,
-          sha256: a.sha256,
-          size: a.bytes.length,
-          gzipSize: a.gzip.length,
-          artifactUrl: `/api/v1/models/${version}/artifact`,
+          family: v.family ?? "mlp",
+          sha256: v.sha256,
+          size: v.size,
+          gzipSize: a ? a.gzip.length : null,
+          artifactUrl: a ? `/api/v1/models/${version}/artifact` : null,
           catalog: {
             sha256: cat.sha256,
             size: cat.bytes.length,
@@ -122,14 +154,14 @@ export function browserModelRoutes(deps: AppDeps) {
         path: "/models/production/artifact",
         tags: ["models"],
         summary: "The served version's checkpoint (ETag = its sha256; revalidate before use)",
+        description: FAMILY_NOTE,
         responses: {
           200: binary("The checkpoint"),
           304: { description: "Unchanged" },
-          ...errors(503),
+          ...errors(409, 503),
         },
       }),
-      async (c) =>
-        send(c, await downloads.artifact(served()), { type: checkpoint, cache: REVALIDATE }),
+      async (c) => send(c, await offered(served()), { type: checkpoint, cache: REVALIDATE }),
     )
     .openapi(
       createRoute({
@@ -137,11 +169,12 @@ export function browserModelRoutes(deps: AppDeps) {
         path: "/models/{version}/artifact",
         tags: ["models"],
         summary: "A version's checkpoint, cacheable for a year (only the version being served)",
+        description: FAMILY_NOTE,
         request: { params: z.object({ version: pathId("version", 2) }) },
         responses: {
           200: binary("The checkpoint"),
           304: { description: "Unchanged" },
-          ...errors(400, 404, 503),
+          ...errors(400, 404, 409, 503),
         },
       }),
       async (c) => {
@@ -153,10 +186,7 @@ export function browserModelRoutes(deps: AppDeps) {
               "ask GET /api/v1/models/production",
           );
         }
-        return send(c, await downloads.artifact(version), {
-          type: checkpoint,
-          cache: IMMUTABLE,
-        });
+        return send(c, await offered(version), { type: checkpoint, cache: IMMUTABLE });
       },
     )
     .openapi(

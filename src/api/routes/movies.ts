@@ -76,6 +76,8 @@ export function moviesRoutes(deps: AppDeps) {
         path: "/movies/{id}/similar",
         tags: ["movies"],
         summary: "Movies most often watched next after this one (item-to-item, from the model)",
+        description: "Ranked from a history of this one movie, so there is no `explain`: every " +
+          "item's `because` would be the movie itself.",
         request: { params: Params, query: z.object({ k: K }) },
         responses: { 200: json(Similar, "Similar movies"), ...errors(400, 404, 503) },
       }),

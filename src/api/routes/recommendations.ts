@@ -4,7 +4,8 @@ import { unavailable } from "../../errors.ts";
 import { latestBatch } from "../../serving/batch.ts";
 import type { AppDeps } from "../deps.ts";
 import { router } from "../router.ts";
-import { Answer, errors, Item, json, K, VisitorId } from "../schemas/common.ts";
+import { invalid } from "../../errors.ts";
+import { Answer, errors, Explain, Item, json, K, VisitorId } from "../schemas/common.ts";
 
 const MovieId = z.int().positive();
 
@@ -38,7 +39,11 @@ const LatestQuery = z.object({
   cursor: z.coerce.number().int().min(0).optional().openapi({
     description: "nextCursor of the previous page",
   }),
+  explain: Explain,
 });
+
+/** Most users a page explains: each user's history is scored again once per history movie. */
+export const EXPLAIN_PAGE_LIMIT = 50;
 
 const Latest = z.object({
   modelVersion: z.int(),
@@ -86,19 +91,38 @@ export function recommendationsRoutes(deps: AppDeps) {
         path: "/recommendations/latest",
         tags: ["recommendations"],
         summary: "The newest batch recommendations, a page of users at a time",
+        description: "`explain=true` adds `because` to every item: the movies of the user's " +
+          "history now whose removal lowers its score most, by the model that wrote the batch " +
+          `(409 when the server serves another version); at most ${EXPLAIN_PAGE_LIMIT} users a page.`,
         request: { query: LatestQuery },
-        responses: { 200: json(Latest, "One page of the newest batch"), ...errors(400, 503) },
+        responses: {
+          200: json(Latest, "One page of the newest batch"),
+          ...errors(400, 409, 503),
+        },
       }),
       async (c) => {
         const q = c.req.valid("query");
+        if (q.explain && q.limit > EXPLAIN_PAGE_LIMIT) {
+          throw invalid(
+            `limit must be at most ${EXPLAIN_PAGE_LIMIT} with explain=true (each user's history ` +
+              `is scored again per movie), got ${q.limit}`,
+          );
+        }
         const batch = await latestBatch(deps.db, { k: q.k, limit: q.limit, afterUser: q.cursor });
         if (!batch) throw unavailable("no batch recommendations have been written yet");
         const catalog = deps.serving.catalog();
-        const users = batch.users.map((u) => ({
+        const why = q.explain
+          ? await deps.serving.recommendations.explainStored(
+            batch.version,
+            batch.users.map((u) => ({ userId: u.userId, movieIds: u.items.map((s) => s.movieId) })),
+          )
+          : null;
+        const users = batch.users.map((u, i) => ({
           userId: u.userId,
-          items: u.items.flatMap((s) => {
+          items: u.items.flatMap((s, j) => {
             const m = catalog.get(s.movieId);
-            return m ? [{ ...m, score: s.score }] : [];
+            if (!m) return [];
+            return [why ? { ...m, score: s.score, because: why[i][j] } : { ...m, score: s.score }];
           }),
         }));
         return c.json({

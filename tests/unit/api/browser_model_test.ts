@@ -1,4 +1,4 @@
-/** The downloads of in-browser ranking: the production pointer, the artifact (gzip, ETag, 304), the content-addressed catalogue, a model switch. */
+/** The downloads of in-browser ranking: the production pointer, the artifact (gzip, ETag, 304), the content-addressed catalogue, a model switch, families pages cannot rank with. */
 import assert from "node:assert/strict";
 import { sha256Hex } from "../../../src/digest.ts";
 import { trainAndRegister } from "../../../src/model/mod.ts";
@@ -20,8 +20,8 @@ dbTest(
       const body = await res.json();
       const v = await ctx.registry.getVersion(MODEL_NAME, 1);
       assert.deepEqual(
-        [body.model, body.version, body.sha256, body.size],
-        [MODEL_NAME, 1, v.sha256, v.size],
+        [body.model, body.version, body.family, body.sha256, body.size],
+        [MODEL_NAME, 1, "mlp", v.sha256, v.size],
       );
       assert.equal(body.artifactUrl, "/api/v1/models/1/artifact");
       assert.ok(body.gzipSize > 0 && body.gzipSize < body.size, `${body.gzipSize}`);
@@ -147,6 +147,61 @@ dbTest(
       assert.equal((await app.request(before.artifactUrl)).status, 404);
       const res = await app.request(after.artifactUrl);
       assert.equal(await sha256Hex(new Uint8Array(await res.arrayBuffer())), after.sha256);
+    });
+  },
+);
+
+dbTest(
+  "a production family pages cannot rank with is named with its size, and its artifact answers 409 instead of downloading",
+  async (db) => {
+    await withFixture(db, async ({ app, ctx, serving }) => {
+      // The route goes by the registry's family: the MLP's bytes registered as EASE stand in for
+      // an EASE checkpoint (hundreds of MB on real data), and without a family as a version
+      // registered before families (an MLP).
+      const { bytes } = await ctx.registry.loadArtifact(MODEL_NAME, 1);
+      const ease = await ctx.registry.registerVersion(MODEL_NAME, {
+        artifact: bytes,
+        family: "ease",
+      });
+      const old = await ctx.registry.registerVersion(MODEL_NAME, { artifact: bytes });
+      await ctx.registry.promote(MODEL_NAME, ease.version);
+      await serving.watcher.check();
+      const res = await app.request("/api/v1/models/production");
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.deepEqual(
+        [body.version, body.family, body.size, body.sha256, body.gzipSize, body.artifactUrl],
+        [ease.version, "ease", bytes.length, ease.sha256, null, null],
+      );
+      assert.match(body.catalog.url, /^\/api\/v1\/catalog\/[0-9a-f]{64}$/);
+      for (
+        const url of [
+          `/api/v1/models/${ease.version}/artifact`,
+          "/api/v1/models/production/artifact",
+        ]
+      ) {
+        const refused = await app.request(url, gz);
+        assert.equal(refused.status, 409, url);
+        assert.match(refused.headers.get("content-type") ?? "", /^application\/json/);
+        const { error } = await refused.json();
+        assert.equal(error.code, "CONFLICT");
+        assert.match(
+          error.message,
+          new RegExp(
+            `^model version ${ease.version} is not offered for download: the production ` +
+              "model is EASE, .*; rank on the server with POST /api/v1/recommendations$",
+          ),
+        );
+      }
+
+      await ctx.registry.promote(MODEL_NAME, old.version);
+      await serving.watcher.check();
+      const mlp = await (await app.request("/api/v1/models/production")).json();
+      assert.deepEqual([mlp.version, mlp.family], [old.version, "mlp"]);
+      assert.equal(mlp.artifactUrl, `/api/v1/models/${old.version}/artifact`);
+      const served = await app.request(mlp.artifactUrl);
+      assert.equal(served.status, 200);
+      assert.equal(await sha256Hex(new Uint8Array(await served.arrayBuffer())), mlp.sha256);
     });
   },
 );

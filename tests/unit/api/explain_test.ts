@@ -1,7 +1,8 @@
-/** `explain` on the recommendation routes: leave-one-out `because` on every item, the same ranking, its own cache entries, bad values. */
+/** `explain` on the recommendation routes (and the newest batch): leave-one-out `because` on every item, the same ranking, its own cache entries, bad values. */
 import assert from "node:assert/strict";
 import { Recommender } from "../../../src/model/mod.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
+import { writeBatchRecommendations } from "../../../src/serving/batch.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { type Fixture, postJson, withFixture } from "../../helpers/serving.ts";
 
@@ -128,6 +129,90 @@ dbTest(
     });
   },
 );
+
+dbTest(
+  "GET /recommendations/latest?explain=true explains each stored list against its user's history, by the model that wrote it",
+  async (db) => {
+    await withFixture(db, async (f) => {
+      const served = f.serving.holder.current!;
+      await writeBatchRecommendations(db, served, {
+        histories: f.serving.histories,
+        k: 5,
+        now: f.clock.now(),
+      });
+      const plain = await (await f.app.request("/api/v1/recommendations/latest?k=5&limit=4"))
+        .json();
+      const res = await f.app.request("/api/v1/recommendations/latest?k=5&limit=4&explain=true");
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      // The stored lists as they are; only `because` is added.
+      assert.deepEqual(
+        body.users.map((u: { items: Item[] }) => u.items.map((i) => [i.id, i.score])),
+        plain.users.map((u: { items: Item[] }) => u.items.map((i) => [i.id, i.score])),
+      );
+      assert.ok(
+        plain.users.every((u: { items: Item[] }) => u.items.every((i) => !("because" in i))),
+      );
+      const model = await servedModel(f);
+      try {
+        for (const u of body.users as { userId: number; items: Item[] }[]) {
+          const history = f.serving.histories.get(u.userId)!;
+          const expected = model.explain(history, u.items.map((i) => i.id));
+          u.items.forEach((item, n) => {
+            assert.deepEqual(
+              item.because!.map((b) => [b.id, b.title]),
+              expected[n].map((b) => [b.movieId, `Movie ${b.movieId}`]),
+              `user ${u.userId}, movie ${item.id}`,
+            );
+            item.because!.forEach((b, j) =>
+              assert.ok(Math.abs(b.contribution - expected[n][j].contribution) < 1e-5)
+            );
+          });
+        }
+        assert.ok(
+          body.users.some((u: { items: Item[] }) => u.items.some((i) => i.because!.length > 0)),
+          "nothing was explained",
+        );
+      } finally {
+        model.close();
+      }
+
+      const wide = await f.app.request("/api/v1/recommendations/latest?limit=51&explain=true");
+      assert.equal(wide.status, 400);
+      assert.match(
+        (await wide.json()).error.message,
+        /^limit must be at most 50 with explain=true/,
+      );
+
+      // Another version in service: only the model that ranked the batch can explain it.
+      const { bytes } = await f.ctx.registry.loadArtifact(MODEL_NAME, 1);
+      const other = await f.ctx.registry.registerVersion(MODEL_NAME, { artifact: bytes });
+      await f.ctx.registry.promote(MODEL_NAME, other.version);
+      await f.serving.watcher.check();
+      const stale = await f.app.request("/api/v1/recommendations/latest?explain=true");
+      assert.equal(stale.status, 409);
+      assert.match(
+        (await stale.json()).error.message,
+        new RegExp(`ranked by model version 1 and this server serves version ${other.version}`),
+      );
+      assert.equal((await f.app.request("/api/v1/recommendations/latest")).status, 200);
+    });
+  },
+);
+
+dbTest("GET /movies/{id}/similar says in /openapi.json why it has no explain", async (db) => {
+  await withFixture(db, async ({ app }) => {
+    const doc = await (await app.request("/openapi.json")).json();
+    const similar = doc.paths["/api/v1/movies/{id}/similar"].get;
+    assert.match(
+      similar.description,
+      /no `explain`: every item's `because` would be the movie itself/,
+    );
+    assert.ok(!similar.parameters.some((p: { name: string }) => p.name === "explain"));
+    const latest = doc.paths["/api/v1/recommendations/latest"].get.parameters;
+    assert.ok(latest.some((p: { name: string }) => p.name === "explain"));
+  });
+});
 
 dbTest("/openapi.json documents explain and the Because items", async (db) => {
   await withFixture(db, async ({ app }) => {

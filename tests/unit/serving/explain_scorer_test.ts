@@ -1,4 +1,4 @@
-/** The `explain` flag through both scorers: a mixed batch is explained only where asked, the worker answering as this thread does. */
+/** The `explain` flag through both scorers: a mixed batch is explained only where asked, given movies are explained as the model does, the worker answering as this thread does. */
 import assert from "node:assert/strict";
 import { splitInteractions } from "../../../src/features/split.ts";
 import { Kernel, Recommender, trainRecommender } from "../../../src/model/mod.ts";
@@ -43,6 +43,28 @@ Deno.test("a batch mixing explained and plain requests is explained only where a
     }
     assert.ok(here[0].some((s) => s.because!.length > 0));
     assert.ok(here[2].every((s) => genres.Comedy.includes(s.movieId)));
+  } finally {
+    model.close();
+    await local.close();
+    await worker.close();
+  }
+});
+
+Deno.test("explain() of given movies answers as the model's explainMany, in a worker as on this thread", async () => {
+  const bytes = await checkpoint();
+  const requests = [
+    { history: [1, 2, 3, 4], targets: [5, 6, 64, 2] },
+    { history: [61, 62, 63], targets: [64] },
+  ];
+  const local = await openLocalScorer(bytes.slice(), { genres: {} });
+  const worker = await openWorkerScorer(bytes.slice(), { genres: {} });
+  const model = await Recommender.open(bytes.slice());
+  try {
+    const expected = model.explainMany(requests);
+    assert.deepEqual(await local.explain(requests), expected);
+    assert.deepEqual(await worker.explain(requests), expected);
+    assert.ok(expected.flat().some((b) => b.length > 0), "nothing was explained");
+    assert.ok(!expected[0][3].some((b) => b.movieId === 2), "a movie never explains itself");
   } finally {
     model.close();
     await local.close();
