@@ -133,8 +133,9 @@ export default function RecommendationGrid(props: GridProps) {
     const shown = answer.impressionId ? { impressionId: answer.impressionId, position } : {};
     if (visitor) {
       // A server-ranked visitor's history went to the server anyway: the watch is reported as an
-      // outcome only (no history is stored). A browser-ranked one reports nothing: it stays here.
-      if (shown.impressionId && answer.where !== "browser") {
+      // outcome only (no history is stored). A visitor ranking in the browser reports nothing, not
+      // even a watch on the popular list the server rendered first: it stays here.
+      if (shown.impressionId && answer.where !== "browser" && where === "server") {
         apiJson(
           "/api/v1/events",
           postJson({
