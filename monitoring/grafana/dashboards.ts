@@ -202,6 +202,26 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
         "percentunit",
       ),
       ts(
+        "Online watch rate with its 95 % interval",
+        "Last hour, per version and arm: the watch rate between the bounds of its Wilson " +
+          "interval. Arms whose intervals do not overlap differ; overlapping ones are not settled.",
+        [
+          {
+            expr: "max by (version, arm) (reelrank_online_watch_rate_ratio)",
+            legend: "v{{version}} {{arm}}",
+          },
+          {
+            expr: 'max by (version, arm) (reelrank_online_watch_rate_bound_ratio{bound="lower"})',
+            legend: "v{{version}} {{arm}} lower",
+          },
+          {
+            expr: 'max by (version, arm) (reelrank_online_watch_rate_bound_ratio{bound="upper"})',
+            legend: "v{{version}} {{arm}} upper",
+          },
+        ],
+        "percentunit",
+      ),
+      ts(
         "Impressions, canary and shadow",
         "Impressions per second by arm, written and dropped; outcomes; shadow lists; the shares.",
         [
