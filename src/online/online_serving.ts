@@ -194,7 +194,7 @@ export class OnlineServing {
       if (!settings.autoPromote || settings.share <= 0) return false;
       const verdict = await judgeCanary({ db: this.#db, registry: this.#registry }, MODEL_NAME);
       if (!verdict.promote) return false;
-      await promoteStaging({ db: this.#db, registry: this.#registry }, MODEL_NAME, {
+      await promoteStaging({ registry: this.#registry }, MODEL_NAME, {
         reason: `canary rule: ${verdict.reason}`,
         now: this.#o.clock(),
       });
