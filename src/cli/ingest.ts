@@ -126,7 +126,9 @@ async function snapshotFailed(
   }
   return new ReelrankError(
     err instanceof ReelrankError ? err.code : "INTERNAL",
-    `${reason.replace(/\s+/g, " ")} (the snapshot of ingest run ${report.runId}, recorded failed; ` +
+    `${
+      reason.replace(/\s+/g, " ")
+    } (the snapshot of ingest run ${report.runId}, recorded failed; ` +
       "its rows are stored, and ingesting again writes the snapshot)",
     { cause: err },
   );

@@ -295,10 +295,13 @@ Deno.test({
               await engine.idle(); // an accepted POST /pipeline/runs runs in the background
               await serving.online.flush(); // impressions are written off the request path
               const after = await fingerprint(ctx.db);
-              const described = () =>
-                requests.map((r) => `${r.init.method} ${r.path}`).join(", ");
+              const described = () => requests.map((r) => `${r.init.method} ${r.path}`).join(", ");
               if (!accepted) {
-                assert.equal(after.stored, before.stored, `rejected requests changed the database: ${described()}`);
+                assert.equal(
+                  after.stored,
+                  before.stored,
+                  `rejected requests changed the database: ${described()}`,
+                );
               }
               // Every answer's impression is stored; rejected requests log none. Without an
               // answered impression, neither impressions nor shadow lists may change.
@@ -310,7 +313,11 @@ Deno.test({
               );
               impressions += shown.length;
               if (shown.length === 0) {
-                assert.equal(after.online, before.online, `rejected requests logged: ${described()}`);
+                assert.equal(
+                  after.online,
+                  before.online,
+                  `rejected requests logged: ${described()}`,
+                );
               }
               before = after;
             },

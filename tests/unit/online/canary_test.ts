@@ -47,19 +47,22 @@ async function state(db: Sql, registry: SqlModelRegistry, model = MODEL_NAME) {
   };
 }
 
-dbTest("promoteStaging() makes staging production, removes staging and stops the canary", async (db) => {
-  const registry = await setup(db);
-  const moved = await promoteStaging({ registry }, MODEL_NAME, { reason: "by hand", now });
-  assert.deepEqual(moved, { fromVersion: 1, toVersion: 2 });
-  assert.deepEqual(await state(db, registry), {
-    production: 2,
-    staging: null,
-    share: 0,
-    shadowShare: 0,
-  });
-  const [last] = (await registry.aliasHistory(MODEL_NAME, { alias: "production" })).slice(-1);
-  assert.deepEqual([last.toVersion, last.kind, last.reason], [2, "promote", "by hand"]);
-});
+dbTest(
+  "promoteStaging() makes staging production, removes staging and stops the canary",
+  async (db) => {
+    const registry = await setup(db);
+    const moved = await promoteStaging({ registry }, MODEL_NAME, { reason: "by hand", now });
+    assert.deepEqual(moved, { fromVersion: 1, toVersion: 2 });
+    assert.deepEqual(await state(db, registry), {
+      production: 2,
+      staging: null,
+      share: 0,
+      shadowShare: 0,
+    });
+    const [last] = (await registry.aliasHistory(MODEL_NAME, { alias: "production" })).slice(-1);
+    assert.deepEqual([last.toVersion, last.kind, last.reason], [2, "promote", "by hand"]);
+  },
+);
 
 dbTest(
   "promoteStaging() is one transaction: a failure stopping the canary or removing staging changes nothing",
@@ -83,17 +86,21 @@ dbTest(
   },
 );
 
-dbTest("promoteStaging() without a staging version is a CONFLICT and leaves the canary as it was", async (db) => {
-  const registry = await setup(db);
-  await registry.setAliases(MODEL_NAME, { staging: null });
-  await assert.rejects(
-    promoteStaging({ registry }, MODEL_NAME, { reason: "by hand", now }),
-    (err: Error & { code?: string }) => err.code === "CONFLICT" && /no staging version/.test(err.message),
-  );
-  assert.deepEqual(await state(db, registry), {
-    production: 1,
-    staging: null,
-    share: 0.5,
-    shadowShare: 0.2,
-  });
-});
+dbTest(
+  "promoteStaging() without a staging version is a CONFLICT and leaves the canary as it was",
+  async (db) => {
+    const registry = await setup(db);
+    await registry.setAliases(MODEL_NAME, { staging: null });
+    await assert.rejects(
+      promoteStaging({ registry }, MODEL_NAME, { reason: "by hand", now }),
+      (err: Error & { code?: string }) =>
+        err.code === "CONFLICT" && /no staging version/.test(err.message),
+    );
+    assert.deepEqual(await state(db, registry), {
+      production: 1,
+      staging: null,
+      share: 0.5,
+      shadowShare: 0.2,
+    });
+  },
+);

@@ -106,7 +106,10 @@ dbTest(
     assert.doesNotMatch(text, /version="null"|strategy=/);
 
     // A later scrape with nothing in the window clears the figures and their bounds alike.
-    await refreshOnlineGauges(metrics, { db, clock: () => new Date(now.getTime() + 3 * 3_600_000) });
+    await refreshOnlineGauges(metrics, {
+      db,
+      clock: () => new Date(now.getTime() + 3 * 3_600_000),
+    });
     for (const [, valueGauge, boundGauge] of figures) {
       assert.equal((await samples(valueGauge)).size, 0);
       assert.equal((await samples(boundGauge)).size, 0);
