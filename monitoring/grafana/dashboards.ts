@@ -202,23 +202,26 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
         "percentunit",
       ),
       ts(
-        "Online watch rate with its 95 % interval",
-        "Last hour, per version and arm: the watch rate between the bounds of its Wilson " +
-          "interval. Arms whose intervals do not overlap differ; overlapping ones are not settled.",
-        [
+        "Online rates with their 95 % intervals",
+        "Last hour, per version and arm: watch rate and CTR@10 between the bounds of their " +
+          "Wilson intervals, the mean 1/position between its normal interval's. Arms whose " +
+          "intervals do not overlap differ; overlapping ones are not settled.",
+        (
+          [
+            ["watch", "reelrank_online_watch_rate"],
+            ["CTR@10", "reelrank_online_ctr"],
+            ["1/position", "reelrank_online_watched_reciprocal_position"],
+          ] as const
+        ).flatMap(([what, metric]) => [
           {
-            expr: "max by (version, arm) (reelrank_online_watch_rate_ratio)",
-            legend: "v{{version}} {{arm}}",
+            expr: `max by (version, arm) (${metric}_ratio)`,
+            legend: `${what} v{{version}} {{arm}}`,
           },
-          {
-            expr: 'max by (version, arm) (reelrank_online_watch_rate_bound_ratio{bound="lower"})',
-            legend: "v{{version}} {{arm}} lower",
-          },
-          {
-            expr: 'max by (version, arm) (reelrank_online_watch_rate_bound_ratio{bound="upper"})',
-            legend: "v{{version}} {{arm}} upper",
-          },
-        ],
+          ...(["lower", "upper"] as const).map((bound) => ({
+            expr: `max by (version, arm) (${metric}_bound_ratio{bound="${bound}"})`,
+            legend: `${what} v{{version}} {{arm}} ${bound}`,
+          })),
+        ]),
         "percentunit",
       ),
       ts(
