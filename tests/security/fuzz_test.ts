@@ -255,7 +255,8 @@ Deno.test({
         const statuses = new Map<number, number>();
         const perOp = new Map<string, number>();
         let sent = 0;
-        let impressions = await storedImpressionCount(ctx.db);
+        const initialImpressions = await storedImpressionCount(ctx.db);
+        let impressions = initialImpressions;
         let before = await fingerprint(ctx.db);
         await fc.assert(
           fc.asyncProperty(
@@ -325,12 +326,13 @@ Deno.test({
           { numRuns: RUNS, seed: 20261206, endOnFailure: true },
         );
         console.log(
-          `${sent} requests; statuses ${
+          `${sent} requests (${impressions - initialImpressions} impressions); statuses ${
             JSON.stringify(Object.fromEntries([...statuses].sort()))
           }; ` +
             `per operation ${JSON.stringify(Object.fromEntries(perOp))}`,
         );
         assert.ok(sent >= 10_000);
+        assert.ok(impressions > initialImpressions, "answers carried impressions, all stored");
         assert.equal(perOp.size, ops.length, "every operation was fuzzed");
         // The server still answers normally afterwards.
         assert.equal((await app.request("/ready")).status, 200);
