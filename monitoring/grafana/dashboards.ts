@@ -202,6 +202,29 @@ export const DASHBOARDS: Record<string, { title: string; panels: PanelSpec[] }> 
         "percentunit",
       ),
       ts(
+        "Online rates with their 95 % intervals",
+        "Last hour, per version and arm: watch rate and CTR@10 between the bounds of their " +
+          "Wilson intervals, the mean 1/position between its normal interval's. Arms whose " +
+          "intervals do not overlap differ; overlapping ones are not settled.",
+        (
+          [
+            ["watch", "reelrank_online_watch_rate"],
+            ["CTR@10", "reelrank_online_ctr"],
+            ["1/position", "reelrank_online_watched_reciprocal_position"],
+          ] as const
+        ).flatMap(([what, metric]) => [
+          {
+            expr: `max by (version, arm) (${metric}_ratio)`,
+            legend: `${what} v{{version}} {{arm}}`,
+          },
+          ...(["lower", "upper"] as const).map((bound) => ({
+            expr: `max by (version, arm) (${metric}_bound_ratio{bound="${bound}"})`,
+            legend: `${what} v{{version}} {{arm}} ${bound}`,
+          })),
+        ]),
+        "percentunit",
+      ),
+      ts(
         "Impressions, canary and shadow",
         "Impressions per second by arm, written and dropped; outcomes; shadow lists; the shares.",
         [

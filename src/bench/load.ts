@@ -29,7 +29,7 @@ export interface LoadBenchResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
-  /** Non-2xx answers and socket errors (goal: 0). */
+  /** Socket errors and answers that are not 2xx, 3xx included (goal: 0); see {@link failedRequests}. */
   errors: number;
   by_kind: Record<Kind, { ok: number; bad: number }>;
   /** Resident memory after the warm-up and at the end of the run, and their ratio (goal ≤ 1.1). */
@@ -50,6 +50,19 @@ export interface LoadBenchResult {
   connections: number;
   seconds: number;
   load_average: { before: number; after: number };
+}
+
+/**
+ * Failed requests of a run: socket errors, every answer the script counted as not 2xx (3xx
+ * included, which wrk's own count leaves out), and every answer it could not tag with its kind.
+ */
+export function failedRequests(
+  socketErrors: number,
+  kinds: Record<string, { ok: number; bad: number }>,
+): number {
+  let n = socketErrors;
+  for (const [kind, c] of Object.entries(kinds)) n += kind === "unknown" ? c.ok + c.bad : c.bad;
+  return n;
 }
 
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
@@ -173,13 +186,12 @@ export async function benchLoad(ctx: Context, o: LoadBenchOptions): Promise<Load
     const byKind = Object.fromEntries(
       (Object.keys(MIX) as Kind[]).map((k) => [k, kinds[k] ?? { ok: 0, bad: 0 }]),
     ) as LoadBenchResult["by_kind"];
-    const unknown = kinds.unknown ?? { ok: 0, bad: 0 };
     return {
       requests: run.requests,
       rps: Math.round(run.rps),
       p50_ms: Number(run.p50_ms.toFixed(3)),
       p99_ms: Number(run.p99_ms.toFixed(3)),
-      errors: run.errors + unknown.ok + unknown.bad,
+      errors: failedRequests(run.socketErrors, kinds),
       by_kind: byKind,
       rss_after_warmup_mb: mb(baseline),
       rss_end_mb: mb(end),

@@ -6,8 +6,13 @@ export interface WrkResult {
   p50_ms: number;
   p99_ms: number;
   requests: number;
-  /** Non-2xx/3xx answers and socket errors together. */
+  /**
+   * Answers with a status of 400 or more and socket errors together (wrk's "Non-2xx or 3xx
+   * responses" line counts only statuses above 399, whatever its name says).
+   */
   errors: number;
+  /** Socket errors alone: connect, read, write and timeout. */
+  socketErrors: number;
 }
 
 /** True when `wrk` is on the PATH. */
@@ -38,7 +43,14 @@ export function parseWrk(text: string): WrkResult {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps, p50_ms: pct("50"), p99_ms: pct("99"), requests, errors: non2xx + socketErrors };
+  return {
+    rps,
+    p50_ms: pct("50"),
+    p99_ms: pct("99"),
+    requests,
+    errors: non2xx + socketErrors,
+    socketErrors,
+  };
 }
 
 /** Runs `wrk` for `seconds` with `connections` and an optional Lua script (and its arguments). */

@@ -6,8 +6,14 @@ import { ingestMovieLens } from "../data/ingest_movielens.ts";
 import { ingestTmdb } from "../data/ingest_tmdb.ts";
 import { ingestSynthetic } from "../data/ingest_synthetic.ts";
 import { formatReport, type IngestReport } from "../data/ingest_report.ts";
+import { finishIngestRun } from "../data/ingest_runs.ts";
 import { TmdbClient } from "../data/tmdb.ts";
+import type { Database } from "../db/types.ts";
+import { ReelrankError } from "../errors.ts";
+import { getLogger } from "../log.ts";
 import { createSnapshot } from "../snapshot/create.ts";
+
+const log = getLogger("cli/ingest");
 
 const HELP = `
 deno task ingest — load data into reelrank, then snapshot the raw tables to the object store
@@ -20,7 +26,9 @@ deno task ingest — load data into reelrank, then snapshot the raw tables to th
                                          virtual users over the movies already stored
   --no-snapshot                          skip the snapshot
 
-Re-running an ingest is safe: rows are upserted, the report counts unchanged rows.
+Re-running an ingest is safe: rows are upserted, the report counts unchanged rows. When the
+snapshot fails (object store down, disk full), the ingest run is recorded failed with the reason
+and the command exits 1; its rows stay stored, and ingesting again writes the snapshot.
 `;
 
 const DEFAULT_PATH = new URL("../../data/ml-latest-small", import.meta.url).pathname;
@@ -79,13 +87,51 @@ async function main(argv: string[], config: Config): Promise<void> {
       });}
     const extra: string[] = [];
     if (!values["no-snapshot"]) {
-      const snap = await createSnapshot(db, ctx.objects, { ingestRunId: report.runId });
-      extra.push(`snapshot ${snap.id} written to ${ctx.objects.url}`);
+      try {
+        const snap = await createSnapshot(db, ctx.objects, { ingestRunId: report.runId });
+        extra.push(`snapshot ${snap.id} written to ${ctx.objects.url}`);
+      } catch (err) {
+        throw await snapshotFailed(db, report, err);
+      }
     }
     console.log(formatReport(report, extra));
   } finally {
     await ctx.close();
   }
+}
+
+/**
+ * The ingest's snapshot failed: its run, recorded succeeded when its rows were stored, is recorded
+ * failed with the reason (the rows stay: batches commit whole), and the error says what happened.
+ */
+async function snapshotFailed(
+  db: Database,
+  report: IngestReport,
+  err: unknown,
+): Promise<ReelrankError> {
+  const reason = (err as Error)?.message ?? String(err);
+  try {
+    await finishIngestRun(db, report.runId, {
+      status: "failed",
+      counts: report.tables,
+      error: `snapshot failed: ${reason}`,
+    });
+  } catch (recordErr) {
+    // The snapshot's error is what the user must see; the bookkeeping failure is logged with it.
+    log.error("could not record the failed snapshot on the ingest run", {
+      ingest_run_id: report.runId,
+      error: recordErr,
+      cause: err,
+    });
+  }
+  return new ReelrankError(
+    err instanceof ReelrankError ? err.code : "INTERNAL",
+    `${
+      reason.replace(/\s+/g, " ")
+    } (the snapshot of ingest run ${report.runId}, recorded failed; ` +
+      "its rows are stored, and ingesting again writes the snapshot)",
+    { cause: err },
+  );
 }
 
 if (import.meta.main) await runCli(HELP, main);

@@ -75,6 +75,12 @@ export interface Metrics {
   onlineReciprocalPosition: Gauge<"version" | "arm">;
   /** Impressions over the last hour, by version and arm (the sample behind the rates). */
   onlineImpressions: Gauge<"version" | "arm">;
+  /** The 95 % Wilson interval of {@link onlineCtr}: `bound` is `lower` or `upper`. */
+  onlineCtrBound: Gauge<"version" | "arm" | "bound">;
+  /** The 95 % Wilson interval of {@link onlineWatchRate}: `bound` is `lower` or `upper`. */
+  onlineWatchRateBound: Gauge<"version" | "arm" | "bound">;
+  /** The 95 % normal interval of {@link onlineReciprocalPosition}: `bound` is `lower` or `upper`. */
+  onlineReciprocalPositionBound: Gauge<"version" | "arm" | "bound">;
   /**
    * Runs `refresh` whenever the stored-state gauges above (data rows, ingest, snapshot, drift) are
    * scraped, once per scrape however many of them ask; the server reads the database with it.
@@ -360,6 +366,28 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       name: "reelrank_online_impressions",
       help: "Impressions over the last hour, by model version and arm.",
       labelNames: ["version", "arm"],
+      collect,
+      registers,
+    }),
+    onlineCtrBound: new Gauge({
+      name: "reelrank_online_ctr_bound_ratio",
+      help: "Bounds (lower, upper) of the 95% Wilson interval of reelrank_online_ctr_ratio.",
+      labelNames: ["version", "arm", "bound"],
+      collect,
+      registers,
+    }),
+    onlineWatchRateBound: new Gauge({
+      name: "reelrank_online_watch_rate_bound_ratio",
+      help: "Bounds (lower, upper) of the 95% Wilson interval of reelrank_online_watch_rate_ratio.",
+      labelNames: ["version", "arm", "bound"],
+      collect,
+      registers,
+    }),
+    onlineReciprocalPositionBound: new Gauge({
+      name: "reelrank_online_watched_reciprocal_position_bound_ratio",
+      help: "Bounds (lower, upper) of the 95% normal interval of " +
+        "reelrank_online_watched_reciprocal_position_ratio.",
+      labelNames: ["version", "arm", "bound"],
       collect,
       registers,
     }),

@@ -113,23 +113,28 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /**
- * Makes staging production (one transaction: production → staging's version, staging removed)
- * and stops the canary. Throws CONFLICT when no staging version is set.
+ * Makes staging production and stops the canary in ONE transaction: production → staging's
+ * version, staging removed, canary and shadow shares 0 — all or nothing. Throws CONFLICT (and
+ * changes nothing) when no staging version is set.
  */
 export async function promoteStaging(
-  deps: { db: Sql; registry: ModelRegistry },
+  deps: { registry: ModelRegistry },
   model: string,
   opts: { reason: string; now: Date },
 ): Promise<{ fromVersion: number | null; toVersion: number }> {
-  const staging = await deps.registry.getAlias(model, STAGING).catch(() => null);
-  if (!staging) {
-    throw new ReelrankError("CONFLICT", "no staging version is set: stage a version first");
-  }
-  const prod = await deps.registry.getAlias(model, PRODUCTION);
-  await deps.registry.setAliases(model, { [PRODUCTION]: staging.version, [STAGING]: null }, {
-    kind: "promote",
-    reason: opts.reason,
+  return await deps.registry.transaction(async (registry, tx) => {
+    // The canary's lock first: two promotions at once run one after the other, and the second
+    // then finds no staging version.
+    await setCanary(tx, model, { share: 0, shadowShare: 0, now: opts.now });
+    const staging = await registry.getAlias(model, STAGING);
+    if (!staging) {
+      throw new ReelrankError("CONFLICT", "no staging version is set: stage a version first");
+    }
+    const prod = await registry.getAlias(model, PRODUCTION);
+    await registry.setAliases(model, { [PRODUCTION]: staging.version, [STAGING]: null }, {
+      kind: "promote",
+      reason: opts.reason,
+    });
+    return { fromVersion: prod?.version ?? null, toVersion: staging.version };
   });
-  await setCanary(deps.db, model, { share: 0, shadowShare: 0, now: opts.now });
-  return { fromVersion: prod?.version ?? null, toVersion: staging.version };
 }

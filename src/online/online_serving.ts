@@ -20,7 +20,7 @@ import {
   STAGING,
 } from "./canary.ts";
 import { judgeCanary } from "./canary_rule.ts";
-import { ImpressionLog } from "./impressions.ts";
+import { ImpressionLog, sliceRowsFor } from "./impressions.ts";
 import { RowBuffer } from "./row_buffer.ts";
 
 const log = getLogger("online");
@@ -82,15 +82,19 @@ export class OnlineServing {
     this.#o = options;
     this.staging = deps.staging;
     const m = options.metrics;
+    // On PGlite the inserts run on this thread: small statements, requests answered in between.
+    const sliceRows = sliceRowsFor(deps.db.kind);
     this.impressions = new ImpressionLog(deps.db, {
       metrics: m,
       maxRows: options.impressionBuffer,
       flushMs: options.flushMs,
+      sliceRows,
     });
     this.#shadow = new RowBuffer({
       write: (rows) => insertShadowLists(deps.db, rows),
       maxRows: options.impressionBuffer,
       flushMs: options.flushMs,
+      sliceRows,
       onDrop: (reason, n) => m.shadowSkipped.inc({ reason }, n),
       onWrite: (n) => m.shadowLists.inc(n),
     });
@@ -190,7 +194,7 @@ export class OnlineServing {
       if (!settings.autoPromote || settings.share <= 0) return false;
       const verdict = await judgeCanary({ db: this.#db, registry: this.#registry }, MODEL_NAME);
       if (!verdict.promote) return false;
-      await promoteStaging({ db: this.#db, registry: this.#registry }, MODEL_NAME, {
+      await promoteStaging({ registry: this.#registry }, MODEL_NAME, {
         reason: `canary rule: ${verdict.reason}`,
         now: this.#o.clock(),
       });

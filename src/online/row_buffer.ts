@@ -2,7 +2,9 @@
  * A bounded in-memory buffer of rows written to the database in batches, off the request path:
  * every `flushMs` (so a crash loses at most that much), whenever `batchRows` are waiting, and on
  * close. Over `maxRows` waiting, new rows are dropped and counted: memory stays bounded when the
- * database is slow or down.
+ * database is slow or down. With `sliceRows`, a flush writes its rows in statements of at most
+ * that many, in order, and lets the event loop run between them: a database on the same thread
+ * (PGlite) then never holds requests for a whole batch at once.
  */
 import { getLogger } from "../log.ts";
 
@@ -22,24 +24,39 @@ export interface RowBufferOptions<T> {
   onDrop?: (reason: "full" | "error", rows: number) => void;
   /** Called after each successful write with its size. */
   onWrite?: (rows: number) => void;
+  /** Rows per write at most (default: a flush is one write); a flush of more writes slices. */
+  sliceRows?: number;
+  /**
+   * Waited for between two slices (default: a macrotask, `setTimeout(0)`, so the timers and I/O
+   * waiting, requests among them, run first; a microtask would not let them).
+   */
+  pause?: () => Promise<void>;
 }
+
+const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Rows waiting to be written. */
 export class RowBuffer<T> {
   readonly #o: RowBufferOptions<T>;
   readonly #max: number;
   readonly #batch: number;
+  readonly #slice: number;
+  readonly #pause: () => Promise<void>;
   #rows: T[] = [];
   // The batch being written: no longer waiting, not yet stored.
   #inflight: T[] = [];
   #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
+  // Closing: no new rows; closed: a failed write is not kept either (no flush will follow).
+  #closing = false;
   #closed = false;
 
   constructor(options: RowBufferOptions<T>) {
     this.#o = options;
     this.#max = options.maxRows ?? 10_000;
     this.#batch = options.batchRows ?? 500;
+    this.#slice = Math.max(1, options.sliceRows ?? Infinity);
+    this.#pause = options.pause ?? macrotask;
     const ms = options.flushMs ?? 1_000;
     if (ms > 0) {
       this.#timer = setInterval(() => void this.flush(), ms);
@@ -55,7 +72,7 @@ export class RowBuffer<T> {
 
   /** Queues `row`; false (and counted) when the buffer is full or closed. Never waits. */
   add(row: T): boolean {
-    if (this.#closed || this.#rows.length >= this.#max) {
+    if (this.#closing || this.#rows.length >= this.#max) {
       this.#o.onDrop?.("full", 1);
       return false;
     }
@@ -78,27 +95,41 @@ export class RowBuffer<T> {
     await this.#flushing;
   }
 
+  // Writes `rows` slice by slice, pausing between slices; `#inflight` keeps the rows not stored yet.
   async #write(rows: T[]): Promise<void> {
+    let done = 0;
     try {
-      await this.#o.write(rows);
-      this.#o.onWrite?.(rows.length);
+      while (done < rows.length) {
+        if (done > 0) await this.#pause();
+        const slice = rows.length <= this.#slice ? rows : rows.slice(done, done + this.#slice);
+        await this.#o.write(slice);
+        done += slice.length;
+        this.#inflight = rows.slice(done);
+        this.#o.onWrite?.(slice.length);
+      }
     } catch (err) {
-      // Put the batch back in front while there is room (the next flush retries it); drop the rest.
+      // Put the unwritten rows back in front while there is room (the next flush retries them, in
+      // order); drop the rest.
+      const left = rows.slice(done);
       const room = this.#closed ? 0 : Math.max(0, this.#max - this.#rows.length);
-      const kept = rows.slice(0, room);
+      const kept = left.slice(0, room);
       this.#rows = [...kept, ...this.#rows];
-      if (rows.length > kept.length) this.#o.onDrop?.("error", rows.length - kept.length);
+      if (left.length > kept.length) this.#o.onDrop?.("error", left.length - kept.length);
       log.warn("could not write a batch of rows; kept for the next flush while there is room", {
-        rows: rows.length,
+        rows: left.length,
         kept: kept.length,
         error: err,
       });
     }
   }
 
-  /** Stops the timer and writes what is waiting; later rows are dropped. */
+  /**
+   * Stops the timer and writes everything recorded before the call, every slice of it; rows
+   * recorded from now on are dropped (and counted).
+   */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#closing = true;
     await this.flush();
     this.#closed = true;
     if (this.#rows.length) this.#o.onDrop?.("error", this.#rows.length);

@@ -160,6 +160,19 @@ export class SqlModelRegistry implements ModelRegistry {
     return rows.length ? toVersion(rows[0], aliasList(rows[0])) : null;
   }
 
+  transaction<T>(fn: (registry: ModelRegistry, tx: Sql) => Promise<T>): Promise<T> {
+    return this.#db.transaction((tx) =>
+      fn(
+        new SqlModelRegistry(tx, {
+          objects: this.#objects,
+          clock: this.#now,
+          coverage: this.#coverage,
+        }),
+        tx,
+      )
+    );
+  }
+
   setAliases(
     model: string,
     moves: Record<string, number | null>,

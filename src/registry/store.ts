@@ -1,4 +1,5 @@
 /** The model-registry interface: registered models, numbered versions, aliases with history, promotion decisions. */
+import type { Sql } from "../db/types.ts";
 
 /** The registered model name reelrank trains and serves. */
 export const MODEL_NAME = "reelrank";
@@ -181,4 +182,12 @@ export interface ModelRegistry {
     model: string,
     version: number,
   ): Promise<{ version: ModelVersion; bytes: Uint8Array }>;
+
+  /**
+   * Runs `fn` in ONE database transaction: `registry` does its work in it, and `tx` runs the
+   * caller's own statements in it (e.g. the canary's settings), so alias moves and those writes
+   * commit together or not at all. Artifacts are not written through it (they live outside the
+   * database).
+   */
+  transaction<T>(fn: (registry: ModelRegistry, tx: Sql) => Promise<T>): Promise<T>;
 }

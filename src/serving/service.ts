@@ -186,19 +186,7 @@ export class RecommendationService {
    */
   async forUser(userId: number, o: RecommendOptions): Promise<ShownAnswer> {
     const history = this.#histories.get(userId);
-    if (!history) {
-      const popular = this.#catalog().popular(o.k, {
-        exclude: new Set(o.exclude ?? []),
-        genre: o.genre,
-      });
-      this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
-      return this.#show({
-        strategy: "popularity",
-        modelVersion: null,
-        arm: "production",
-        items: this.#items(popular, o.explain),
-      }, { userId });
-    }
+    if (!history) return this.popular(o, { userId });
     const subject = subjectKey({ userId });
     const pick = this.#servedFor(subject);
     // Explained answers are cached under their own key: a plain request never gets `because`.
@@ -214,6 +202,24 @@ export class RecommendationService {
     const shown = this.#show(answer, { userId });
     this.#shadow(subject, shown, { history, o });
     return shown;
+  }
+
+  /**
+   * The most watched movies (of `o.genre`), for someone with no history here: an unknown user, or
+   * the visitor's first home page. Shown like any other answer, so it is an impression too.
+   */
+  popular(o: RecommendOptions, who: Subject = {}): ShownAnswer {
+    const popular = this.#catalog().popular(o.k, {
+      exclude: new Set(o.exclude ?? []),
+      genre: o.genre,
+    });
+    this.#metrics.recommendationsServed.inc({ strategy: "popularity" });
+    return this.#show({
+      strategy: "popularity",
+      modelVersion: null,
+      arm: "production",
+      items: this.#items(popular, o.explain),
+    }, who);
   }
 
   /** Top-k for a visitor's history; ids the ranking cannot use are reported, not an error. */

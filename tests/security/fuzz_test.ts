@@ -180,29 +180,58 @@ function requestArb(
   });
 }
 
+/** Where every recommendation answer (a GET included) is logged, by design: impressions. */
+const ONLINE_TABLES = ["impressions", "shadow_lists"];
+
 /**
  * Every stored row, hashed per table (an order-free sum of row hashes): equal means nothing
- * changed. Impressions and shadow lists are left out: every recommendation answer, a GET included,
- * is logged there by design (written a second later, off the request path).
+ * changed. `stored` holds every table but the online ones, `online` those two.
  */
-async function fingerprint(db: Database): Promise<string> {
+async function fingerprint(db: Database): Promise<{ stored: string; online: string }> {
   const tables = await db.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables
-     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-       AND table_name NOT IN ('impressions', 'shadow_lists') ORDER BY 1`,
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
   );
-  const parts = await db.query<{ h: string }>(
+  const parts = await db.query<{ name: string; h: string }>(
     tables.map((t) =>
-      `SELECT '${t.name}:' || count(*) || ':' || coalesce(sum(hashtext(x::text)::int8), 0) AS h FROM ${t.name} x`
+      `SELECT '${t.name}' AS name, '${t.name}:' || count(*) || ':' || coalesce(sum(hashtext(x::text)::int8), 0) AS h FROM ${t.name} x`
     ).join(" UNION ALL "),
   );
-  return parts.map((p) => p.h).join("|");
+  const join = (online: boolean) =>
+    parts.filter((p) => ONLINE_TABLES.includes(p.name) === online).map((p) => p.h).join("|");
+  assert.equal(parts.filter((p) => ONLINE_TABLES.includes(p.name)).length, ONLINE_TABLES.length);
+  return { stored: join(false), online: join(true) };
+}
+
+/** Impressions stored in all. */
+async function storedImpressionCount(db: Database): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>("SELECT count(*)::int8 AS n FROM impressions");
+  return Number(n);
+}
+
+/** The impression id an answer carries (a recommendation answer, or POST /impressions'), or null. */
+function impressionOf(text: string): string | null {
+  try {
+    const id = (JSON.parse(text) as { impressionId?: unknown } | null)?.impressionId;
+    return typeof id === "string" ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Impression ids among `ids` that are stored. */
+async function storedImpressions(db: Database, ids: string[]): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>(
+    "SELECT count(*)::int8 AS n FROM impressions WHERE id = ANY($1::text[])",
+    [ids],
+  );
+  return Number(n);
 }
 
 Deno.test({
   name: `${
     RUNS * REQUESTS_PER_RUN
-  } fuzzed requests to every operation of /openapi.json: no 5xx, no crash, rejected requests store nothing`,
+  } fuzzed requests to every operation of /openapi.json: no 5xx, no crash, rejected requests store nothing (impressions included)`,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
@@ -226,6 +255,8 @@ Deno.test({
         const statuses = new Map<number, number>();
         const perOp = new Map<string, number>();
         let sent = 0;
+        const initialImpressions = await storedImpressionCount(ctx.db);
+        let impressions = initialImpressions;
         let before = await fingerprint(ctx.db);
         await fc.assert(
           fc.asyncProperty(
@@ -237,6 +268,8 @@ Deno.test({
               // A minute passes between runs: the admin rate limit lets requests reach validation.
               clock.advance(60_000);
               let accepted = false;
+              // Impressions of the answers given (status < 400): the only rows they may add.
+              const shown: string[] = [];
               for (const r of requests) {
                 const res = await app.request(r.path, r.init);
                 const text = await res.text();
@@ -257,16 +290,34 @@ Deno.test({
                   assert.ok(!text.includes(ADMIN_TOKEN), "the token is never echoed");
                 }
                 if (res.status < 300 && !SAFE.has(r.op.method)) accepted = true;
+                const id = res.status < 400 ? impressionOf(text) : null;
+                if (id) shown.push(id);
               }
               await engine.idle(); // an accepted POST /pipeline/runs runs in the background
+              await serving.online.flush(); // impressions are written off the request path
               const after = await fingerprint(ctx.db);
+              const described = () => requests.map((r) => `${r.init.method} ${r.path}`).join(", ");
               if (!accepted) {
                 assert.equal(
-                  after,
-                  before,
-                  `rejected requests changed the database: ${
-                    requests.map((r) => `${r.init.method} ${r.path}`).join(", ")
-                  }`,
+                  after.stored,
+                  before.stored,
+                  `rejected requests changed the database: ${described()}`,
+                );
+              }
+              // Every answer's impression is stored; rejected requests log none. Without an
+              // answered impression, neither impressions nor shadow lists may change.
+              assert.equal(await storedImpressions(ctx.db, shown), shown.length, described());
+              assert.equal(
+                await storedImpressionCount(ctx.db),
+                impressions + shown.length,
+                `impressions from: ${described()}`,
+              );
+              impressions += shown.length;
+              if (shown.length === 0) {
+                assert.equal(
+                  after.online,
+                  before.online,
+                  `rejected requests logged: ${described()}`,
                 );
               }
               before = after;
@@ -275,12 +326,13 @@ Deno.test({
           { numRuns: RUNS, seed: 20261206, endOnFailure: true },
         );
         console.log(
-          `${sent} requests; statuses ${
+          `${sent} requests (${impressions - initialImpressions} impressions); statuses ${
             JSON.stringify(Object.fromEntries([...statuses].sort()))
           }; ` +
             `per operation ${JSON.stringify(Object.fromEntries(perOp))}`,
         );
         assert.ok(sent >= 10_000);
+        assert.ok(impressions > initialImpressions, "answers carried impressions, all stored");
         assert.equal(perOp.size, ops.length, "every operation was fuzzed");
         // The server still answers normally afterwards.
         assert.equal((await app.request("/ready")).status, 200);

@@ -63,7 +63,8 @@ export const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
  * admin token. A new route is admin unless it is added here on purpose.
  */
 export const PUBLIC_WRITES: Record<string, string> = {
-  "POST /api/v1/recommendations": "scores a visitor's history; stores nothing",
+  "POST /api/v1/recommendations":
+    "scores a visitor's history for the site; appends only the answer's impression",
   "POST /api/v1/events":
     "a user's watch or rating, sent by the site's Watched button; validated, stored once per eventId",
   "POST /api/v1/impressions":

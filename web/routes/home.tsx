@@ -31,7 +31,7 @@ export function parseUser(raw: string | undefined): number | null {
 
 /**
  * The loader: the same services as GET /users/{id}/recommendations?explain=true; visitors start
- * from popular movies. `kernelUrl` is where their browser finds the kernel to rank on its own.
+ * from popular movies. Either answer is recorded as an impression, as the API's are. `kernelUrl` is where their browser finds the kernel to rank on its own.
  */
 export async function loadHome(
   deps: AppDeps,
@@ -48,11 +48,8 @@ export async function loadHome(
     answer = await deps.serving.recommendations.forUser(query.user, o);
     interactions = (await getUserSummary(deps.db, query.user, { recent: 0 }))?.interactions ?? null;
   } else {
-    const items = catalog.popular(HOME_K, { genre: o.genre }).flatMap((s) =>
-      catalog.get(s.movieId) ?? []
-    );
-    // Rendered for every visitor alike, so not an impression: the grid reports what it then shows.
-    answer = { strategy: "popularity" as const, modelVersion: null, items, impressionId: null };
+    // The same list for every visitor, but shown all the same: an impression like the API's answers.
+    answer = deps.serving.recommendations.popular(o);
   }
   return {
     grid: {

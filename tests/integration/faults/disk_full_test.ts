@@ -128,7 +128,7 @@ processTest(
 );
 
 processTest(
-  "a full disk in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, no partial part, and the next ingest writes it",
+  "a full disk in the middle of a snapshot: ingest fails with one line, its run is recorded failed, no snapshot is recorded or listed, no partial part, and the next ingest writes it",
   skip,
   async () => {
     const t = await setup();
@@ -140,8 +140,15 @@ processTest(
       assert.equal(first.code, 1, first.output);
       assert.match(
         first.output,
-        /^error: no space left on the disk of file:\/\/.* writing object "snapshots\/parts\/.*"/m,
+        /^error: no space left on the disk of file:\/\/.* writing object "snapshots\/parts\/.*\(the snapshot of ingest run \d+, recorded failed; its rows are stored, and ingesting again writes the snapshot\)$/m,
       );
+      const runs = () =>
+        t.db.query<{ status: string; error: string | null }>(
+          "SELECT status, error FROM ingest_runs ORDER BY id",
+        );
+      const [failed] = await runs();
+      assert.equal(failed.status, "failed");
+      assert.match(failed.error ?? "", /^snapshot failed: no space left on the disk/);
       const left = (() => {
         try {
           return files(`${t.disk.dir}/objects`);
@@ -163,6 +170,7 @@ processTest(
       await Deno.remove(filler);
       const again = await runDeno(ingest, t.env);
       assert.equal(again.code, 0, again.output);
+      assert.deepEqual((await runs()).map((r) => r.status), ["failed", "succeeded"]);
       const [{ m }] = await t.db.query<{ m: number }>("SELECT count(*)::int AS m FROM snapshots");
       assert.equal(m, 1);
     } finally {

@@ -1,5 +1,15 @@
-/** The S3 store goes down in the middle of a snapshot and of a registration: retried, then a clean failure, recorded, nothing promoted or half-visible. */
+/** The S3 store goes down in the middle of a snapshot (ingest's, and the recommend DAG's snapshot task) and of a registration: retried, then a clean failure, recorded, nothing promoted or half-visible. */
 import assert from "node:assert/strict";
+import { loadConfig } from "../../../src/config.ts";
+import { createContext } from "../../../src/context.ts";
+import type { Database } from "../../../src/db/types.ts";
+import { configureLogging } from "../../../src/log.ts";
+import { createMetrics } from "../../../src/observability/metrics.ts";
+import { SqlModelRegistry } from "../../../src/registry/sql_store.ts";
+import { MODEL_NAME } from "../../../src/registry/store.ts";
+import { S3ObjectStore } from "../../../src/storage/s3.ts";
+import { startPipelineEngine } from "../../../pipelines/engine.ts";
+import { fakeTimers } from "../../helpers/pipeline.ts";
 import { seedCatalog } from "../../helpers/serving.ts";
 import { processTest, runDeno, trainArgs } from "./cli.ts";
 import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
@@ -24,6 +34,15 @@ async function setup() {
     ...stores,
     proxy,
     bucket: stores.s3!.bucket,
+    /** A client of the bucket through the proxy (the commands' view of it). */
+    proxied: () =>
+      new S3ObjectStore(`s3://${stores.s3!.bucket}`, {
+        endpoint: proxy.url,
+        region: stores.s3!.region,
+        accessKeyId: stores.s3!.accessKeyId,
+        secretAccessKey: stores.s3!.secretAccessKey,
+        forcePathStyle: true,
+      }),
     async close() {
       proxy.close();
       await stores.close();
@@ -76,8 +95,16 @@ processTest(
   },
 );
 
+/** The newest ingest run's status and error. */
+async function lastIngestRun(db: Database) {
+  const [run] = await db.query<{ id: number; status: string; error: string | null }>(
+    "SELECT id, status, error FROM ingest_runs ORDER BY id DESC LIMIT 1",
+  );
+  return run;
+}
+
 processTest(
-  "S3 going down in the middle of a snapshot: ingest fails with one line, no snapshot is recorded or listed, and the next ingest writes it",
+  "S3 going down in the middle of a snapshot: ingest fails with one line, its run is recorded failed, no snapshot is recorded or listed, and the next ingest writes it",
   skip,
   async () => {
     const t = await setup();
@@ -91,8 +118,17 @@ processTest(
       assert.equal(first.code, 1, first.output);
       assert.match(
         first.output,
-        /^error: S3 put "snapshots\/parts\/interactions-.*" on s3:\/\/reelrank-test failed/m,
+        /^error: S3 put "snapshots\/parts\/interactions-.*" on s3:\/\/reelrank-test failed.*\(the snapshot of ingest run \d+, recorded failed; its rows are stored, and ingesting again writes the snapshot\)$/m,
       );
+      assert.equal(
+        first.output.split("\n").filter((l) => l.startsWith("error:")).length,
+        1,
+        `one error line: ${first.output}`,
+      );
+      const failed = await lastIngestRun(t.db);
+      assert.equal(failed.status, "failed");
+      assert.match(failed.error ?? "", /^snapshot failed: S3 put "snapshots\/parts\/interactions-/);
+      assert.ok(first.output.includes(`ingest run ${failed.id},`), "the line names the run");
       assert.ok(
         t.proxy.refused() >= 2,
         `the client retried (${t.proxy.refused()} refused attempts)`,
@@ -110,12 +146,82 @@ processTest(
       t.proxy.up();
       const again = await runDeno(ingest, t.env);
       assert.equal(again.code, 0, again.output);
+      const next = await lastIngestRun(t.db);
+      assert.deepEqual([next.id > failed.id, next.status, next.error], [true, "succeeded", null]);
       const list = await runDeno(["task", "snapshot", "list"], t.env);
       assert.equal(list.code, 0, list.output);
       const [{ m }] = await t.db.query<{ m: number }>("SELECT count(*)::int AS m FROM snapshots");
       assert.equal(m, 1);
       assert.equal((await t.objects.list("snapshots/manifests/")).length, 1);
     } finally {
+      await t.close();
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+);
+
+processTest(
+  "S3 going down during the recommend DAG's snapshot task: the task is retried, the pipeline run is recorded failed, nothing is registered or promoted",
+  skip,
+  async () => {
+    configureLogging({ level: "silent" });
+    const t = await setup();
+    const folder = await writeMovieLensFolder();
+    const objects = t.proxied();
+    const ctx = createContext({ config: loadConfig({ REELRANK_THREADS: "1" }), db: t.db, objects });
+    const timers = fakeTimers();
+    const engine = await startPipelineEngine(ctx, {
+      metrics: createMetrics({ defaults: false }),
+      timers: timers.timers,
+    });
+    try {
+      // A version in production already: the failed run must leave it exactly as it is.
+      const registry = new SqlModelRegistry(t.db, { objects: t.objects });
+      await registry.registerVersion(MODEL_NAME, { artifact: new TextEncoder().encode("v1") });
+      await registry.setAliases(MODEL_NAME, { production: 1 });
+      const before = await checkRegistry(t.db, t.objects);
+
+      t.proxy.downOn(new RegExp(`^PUT /${t.bucket}/snapshots/parts/interactions-`, "m"));
+      const run = await engine.run({
+        dag: "recommend",
+        trigger: "manual",
+        params: { path: folder },
+      });
+      await t.proxy.wentDown;
+      assert.ok(t.proxy.refused() >= 2, `the client retried (${t.proxy.refused()} refused)`);
+      assert.equal(run.status, "failed");
+      assert.match(run.statusReason ?? "", /snapshot/);
+      assert.match(run.statusReason ?? "", /S3 \w+ .* failed/);
+      const state = Object.fromEntries(run.tasks.map((x) => [x.taskId, [x.status, x.tries]]));
+      assert.deepEqual(state.ingest, ["success", 1]);
+      assert.deepEqual(state.snapshot, ["failed", 3], "the first try and its 2 retries");
+      for (const id of ["features", "train", "evaluate", "register", "promote", "publish"]) {
+        assert.deepEqual(state[id], ["upstream_failed", 0], id);
+      }
+      const attempts = (await engine.listAttempts(run.id)).filter((a) => a.taskId === "snapshot");
+      assert.deepEqual(attempts.map((a) => a.status), ["failed", "failed", "failed"]);
+      assert.ok(attempts.every((a) => /S3 /.test(a.error ?? "") && !a.permanent));
+      assert.deepEqual(timers.sleeps, [10_000, 20_000], "the engine's backoff before each retry");
+
+      // Recorded where every process reads it.
+      const [stored] = await t.db.query<{ status: string; status_reason: string }>(
+        "SELECT status, status_reason FROM pipeline_runs WHERE id = $1",
+        [run.id],
+      );
+      assert.equal(stored.status, "failed");
+      assert.match(stored.status_reason, /snapshot/);
+      assert.deepEqual(
+        await checkRegistry(t.db, t.objects),
+        before,
+        "nothing registered or promoted",
+      );
+      const [{ n }] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM snapshots");
+      assert.equal(n, 0);
+      assert.deepEqual(await t.objects.list("snapshots/manifests/"), [], "no snapshot visible");
+    } finally {
+      await engine.close();
+      await ctx.releaseKernel();
+      objects.close();
       await t.close();
       await Deno.remove(folder, { recursive: true });
     }

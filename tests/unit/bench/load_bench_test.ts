@@ -1,8 +1,8 @@
 /** The load benchmark: its wrk script counts answers by kind, and a short run promotes a model with every request answered (needs wrk). */
 import assert from "node:assert/strict";
-import { benchLoad } from "../../../src/bench/load.ts";
+import { benchLoad, failedRequests } from "../../../src/bench/load.ts";
 import { MIX, mixScript, parseKinds } from "../../../src/bench/load_script.ts";
-import { haveWrk } from "../../../src/bench/wrk.ts";
+import { haveWrk, parseWrk } from "../../../src/bench/wrk.ts";
 import { MODEL_NAME } from "../../../src/registry/store.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { servingFixture } from "../../helpers/serving.ts";
@@ -22,6 +22,26 @@ Deno.test("the mix script draws every kind and its done() lines parse back by ki
     users: { ok: 10, bad: 0 },
     events: { ok: 3, bad: 1 },
   });
+});
+
+Deno.test("a 3xx answer is a failed request: errors are socket errors, every non-2xx answer by kind, and untagged answers", () => {
+  // users: a 302 and a 404; movies: a 301; one answer without its request id. wrk's own
+  // "Non-2xx or 3xx" line counts only the 404.
+  const output = `  1000 requests in 2.00s, 1.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 1
+Requests/sec:    500.00
+kind users 500 2
+kind visitors 200 0
+kind movies 198 1
+kind events 95 0
+kind unknown 1 0
+`;
+  const run = parseWrk(output);
+  assert.equal(run.socketErrors, 3);
+  assert.equal(run.errors, 4, "wrk: the 404 and the socket errors");
+  assert.equal(failedRequests(run.socketErrors, parseKinds(output)), 3 + 2 + 1 + 1);
+  assert.equal(failedRequests(0, parseKinds("kind users 5 0\nkind events 2 0\n")), 0);
 });
 
 const wrk = await haveWrk();

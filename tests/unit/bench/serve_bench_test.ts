@@ -28,6 +28,7 @@ Deno.test("parseWrk() reads requests/s, p50 and p99 in any unit, and counts erro
     p99_ms: 1200,
     requests: 310000,
     errors: 7,
+    socketErrors: 3,
   });
 });
 

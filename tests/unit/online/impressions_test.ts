@@ -5,7 +5,10 @@ import {
   type Impression,
   ImpressionLog,
   newImpressionId,
+  PGLITE_SLICE_ROWS,
+  sliceRowsFor,
 } from "../../../src/online/impressions.ts";
+import { RowBuffer } from "../../../src/online/row_buffer.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { dbTest } from "../../helpers/db.ts";
 import { servingFixture } from "../../helpers/serving.ts";
@@ -26,12 +29,16 @@ function impression(i: number): Impression {
   };
 }
 
-/** `db` with a count of the statements that insert impressions. */
+/** `db` with a count of the statements that insert impressions, and the rows of each. */
 function counting(db: Sql) {
-  const seen = { inserts: 0 };
+  const seen = { inserts: 0, sizes: [] as number[] };
   const sql: Sql = {
     query: (text, params) => {
-      if (/INSERT INTO "impressions"/.test(text)) seen.inserts++;
+      if (/INSERT INTO "impressions"/.test(text)) {
+        seen.inserts++;
+        // The first parameter is the ids' array literal, `{imp-1,imp-2,…}`.
+        seen.sizes.push(String(params?.[0]).split(",").length);
+      }
       return db.query(text, params);
     },
     exec: (text) => db.exec(text),
@@ -126,8 +133,101 @@ dbTest(
   },
 );
 
+dbTest(
+  "on PGlite a flush inserts at most 64 rows per statement, on PostgreSQL one statement; close() writes all",
+  async (db) => {
+    const { sql, seen } = counting(db);
+    const slice = sliceRowsFor(db.kind);
+    assert.equal(slice, db.kind === "pglite" ? PGLITE_SLICE_ROWS : undefined);
+    const log = new ImpressionLog(sql, { flushMs: 0, batchRows: 1_000, sliceRows: slice });
+    for (let i = 1; i <= 150; i++) log.record(impression(i));
+    await log.flush();
+    assert.equal(await stored(db), 150);
+    assert.deepEqual(seen.sizes, db.kind === "pglite" ? [64, 64, 22] : [150]);
+    for (let i = 151; i <= 280; i++) log.record(impression(i));
+    await log.close();
+    assert.equal(await stored(db), 280, "the shutdown flush wrote every slice");
+    assert.deepEqual(
+      seen.sizes.slice(db.kind === "pglite" ? 3 : 1),
+      db.kind === "pglite" ? [64, 64, 2] : [130],
+    );
+    assert.deepEqual(await log.find("imp-280"), impression(280));
+  },
+);
+
+Deno.test("a flush writes slices of sliceRows in order, and a timer waiting meanwhile runs between two of them", async () => {
+  const marks: string[] = [];
+  const written: number[] = [];
+  const buffer = new RowBuffer<number>({
+    flushMs: 0,
+    batchRows: 1_000,
+    sliceRows: 64,
+    write: (rows) => {
+      marks.push(`write ${rows.length}`);
+      written.push(...rows);
+      return Promise.resolve();
+    },
+  });
+  const rows = Array.from({ length: 150 }, (_, i) => i + 1);
+  for (const r of rows) buffer.add(r);
+  const flushing = buffer.flush();
+  // Queued after the first statement started: a request's I/O stands in the same queue.
+  setTimeout(() => marks.push("timer"), 0);
+  await flushing;
+  assert.deepEqual(marks, ["write 64", "timer", "write 64", "write 22"]);
+  assert.deepEqual(written, rows, "every row, in the order recorded");
+  assert.deepEqual([...buffer.pending], []);
+  await buffer.close();
+});
+
+Deno.test("a failed slice is kept with the slices after it, in order, for the next flush; the slices before it stay written", async () => {
+  let calls = 0;
+  const written: number[] = [];
+  const counted: number[] = [];
+  const buffer = new RowBuffer<number>({
+    flushMs: 0,
+    sliceRows: 2,
+    pause: () => Promise.resolve(),
+    write: (rows) => {
+      if (++calls === 2) return Promise.reject(new Error("down"));
+      written.push(...rows);
+      return Promise.resolve();
+    },
+    onWrite: (n) => counted.push(n),
+  });
+  for (const r of [1, 2, 3, 4, 5]) buffer.add(r);
+  await buffer.flush();
+  assert.deepEqual(written, [1, 2]);
+  assert.deepEqual([...buffer.pending], [3, 4, 5]);
+  buffer.add(6);
+  await buffer.flush();
+  assert.deepEqual(written, [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(counted, [2, 2, 2], "only what was stored counts as written");
+  await buffer.close();
+});
+
+Deno.test("close() writes every slice of the rows recorded before it and refuses rows recorded during it", async () => {
+  const written: number[] = [];
+  const dropped: string[] = [];
+  const buffer = new RowBuffer<number>({
+    flushMs: 0,
+    batchRows: 1_000,
+    sliceRows: 3,
+    write: (rows) => {
+      written.push(...rows);
+      return Promise.resolve();
+    },
+    onDrop: (reason, n) => dropped.push(`${reason} ${n}`),
+  });
+  for (let i = 1; i <= 10; i++) buffer.add(i);
+  const closing = buffer.close();
+  assert.equal(buffer.add(11), false);
+  await closing;
+  assert.deepEqual(written, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(dropped, ["full 1"]);
+});
+
 Deno.test("a batch being written is still found: an outcome right after its impression is never refused", async () => {
-  const { RowBuffer } = await import("../../../src/online/row_buffer.ts");
   let release!: () => void;
   const written: number[] = [];
   const buffer = new RowBuffer<number>({

@@ -44,6 +44,48 @@ dbTest("an unknown user's home shows popular movies, labelled as such", async (d
   });
 });
 
+dbTest(
+  "a visitor's first home page is an impression: the grid carries its id, stored after a flush",
+  async (db) => {
+    await withFixture(db, async (f) => {
+      const { html } = await page(f, "/?genre=Comedy");
+      const [grid] = props(html) as {
+        answer: { strategy: string; impressionId: string | null; items: { id: number }[] };
+      }[];
+      assert.equal(grid.answer.strategy, "popularity");
+      const id = grid.answer.impressionId;
+      assert.match(id ?? "", /^imp-[0-9a-f]{32}$/);
+      const stored = () =>
+        db.query<{
+          user_id: number | null;
+          visitor_id: string | null;
+          version: number | null;
+          arm: string;
+          strategy: string;
+          movie_ids: number[];
+        }>(
+          "SELECT user_id, visitor_id, version, arm, strategy, movie_ids FROM impressions WHERE id = $1",
+          [id],
+        );
+      assert.equal((await stored()).length, 0, "recorded in memory, not written on the request");
+      await f.serving.online.flush();
+      const [row] = await stored();
+      assert.deepEqual(
+        { ...row, movie_ids: row.movie_ids.map(Number) },
+        {
+          user_id: null,
+          visitor_id: null,
+          version: null,
+          arm: "production",
+          strategy: "popularity",
+          movie_ids: grid.answer.items.map((i) => i.id),
+        },
+      );
+      assert.equal(grid.answer.items.length, 10);
+    });
+  },
+);
+
 dbTest("the genre filter of the home page keeps only movies of that genre", async (db) => {
   await withFixture(db, async (f) => {
     const { html } = await page(f, "/?user=3&genre=Comedy");
