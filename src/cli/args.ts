@@ -52,6 +52,26 @@ export function numFlag(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses a date flag: `YYYY-MM-DD` (midnight UTC) or an ISO 8601 date-time with its offset
+ * (`2026-01-02T03:00:00Z`); anything else, or a day that does not exist, is a usage error.
+ */
+export function dateFlag(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const day = DAY.test(value);
+  const d = new Date(day ? `${value}T00:00:00Z` : DATE_TIME.test(value) ? value : NaN);
+  // Date rolls 2026-02-30 over to March; a day must come back as written.
+  if (Number.isNaN(d.getTime()) || (day && !d.toISOString().startsWith(value))) {
+    throw new UsageError(
+      `--${name} must be a day YYYY-MM-DD (UTC) or a date-time such as 2026-01-02T03:00:00Z, got "${value}"`,
+    );
+  }
+  return d;
+}
+
 /**
  * Runs a CLI entry point: loads the config, configures logging, prints `help` for --help, and
  * turns any error into one line on stderr with exit code 2 (usage) or 1 (anything else).

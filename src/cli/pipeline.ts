@@ -4,7 +4,7 @@ import { invalid, ReelrankError } from "../errors.ts";
 import { paramsHelp, parseAssignments, resolveParams } from "../pipeline/params.ts";
 import { type PipelineRunStatus, RUN_STATUSES } from "../pipeline/store.ts";
 import { RECOMMEND_DAG, recommendDag } from "../../pipelines/recommend_dag.ts";
-import { intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { dateFlag, intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 import { openPipelineClient, type PipelineClient } from "./pipeline_client.ts";
 import {
   formatRunSummary,
@@ -23,6 +23,10 @@ Commands:
                                starts and ends, with its log lines (one summary in CI)
       --from TASK [--run ID]   re-run a failed run (default: the latest failed one) from TASK,
                                reusing the results of the tasks upstream of it
+      --logical-date D         the date the run stands for: YYYY-MM-DD (midnight UTC) or a
+                               date-time like 2026-01-02T03:00:00Z (default: now; with --from,
+                               the earlier run's). Writes are keyed by it, so running a date
+                               again leaves the same rows instead of adding to them
   list                         recent runs with the state of each task (newest first)
   show RUN                     one run: its tasks, attempts, errors and parameters
   logs RUN TASK                the log lines of a task's attempts (--attempt N for one)
@@ -49,6 +53,7 @@ async function run(
     params: Record<string, string>;
     from?: string;
     run?: string;
+    logicalDate?: Date;
     json: boolean;
     quiet: boolean;
   },
@@ -66,7 +71,13 @@ async function run(
   }
   if (!options.quiet) console.log(`starting a run of ${options.dag} in ${client.where}…`);
   const done = await client.run(
-    { dag: options.dag, trigger: "manual", params: options.params, from },
+    {
+      dag: options.dag,
+      trigger: "manual",
+      params: options.params,
+      logicalDate: options.logicalDate,
+      from,
+    },
     progressPrinter({ quiet: options.quiet }),
   );
   const attempts = await client.listAttempts(done.id);
@@ -183,6 +194,7 @@ async function main(argv: string[], config: Config): Promise<void> {
     param: { type: "string", multiple: true },
     from: { type: "string" },
     run: { type: "string" },
+    "logical-date": { type: "string" },
     status: { type: "string" },
     limit: { type: "string" },
     attempt: { type: "string" },
@@ -213,8 +225,10 @@ async function main(argv: string[], config: Config): Promise<void> {
           }; got "${values.from}"`,
         );
       }
+      const logicalDate = dateFlag("logical-date", values["logical-date"]);
       const quiet = json || config.ci;
-      action = (c) => run(c, { dag, params, from: values.from, run: values.run, json, quiet });
+      action = (c) =>
+        run(c, { dag, params, from: values.from, run: values.run, logicalDate, json, quiet });
       break;
     }
     case "list": {

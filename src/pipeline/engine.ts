@@ -79,12 +79,17 @@ export class PipelineEngine<D> implements PipelineService {
     for (const dag of this.#dags.keys()) this.#o.metrics.pipelineRunActive.set({ dag }, 0);
   }
 
-  /** Marks failed the active runs that no process executes any more; returns their ids. */
+  /**
+   * Marks failed the active runs that no process executes any more; returns their ids. Runs this
+   * engine is executing are never among them: a long synchronous stretch (a training epoch) can
+   * hold back their heartbeat past the threshold, yet they are alive.
+   */
   async reap(options: { all?: boolean } = {}): Promise<string[]> {
     const staleMs = this.#o.staleAfterMs ?? 5 * 60_000;
     const now = this.#clock();
     const ids = await this.#o.store.reapStale({
       now,
+      keep: [...this.#active.keys()],
       maxAgeMs: options.all ? undefined : staleMs,
       reason: options.all
         ? "its process stopped without finishing it (found active when the database was opened again)"

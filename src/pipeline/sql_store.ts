@@ -329,7 +329,9 @@ export class SqlPipelineStore implements PipelineStore {
     }));
   }
 
-  async reapStale(opts: { now: Date; maxAgeMs?: number; reason: string }): Promise<string[]> {
+  async reapStale(
+    opts: { now: Date; maxAgeMs?: number; reason: string; keep?: readonly string[] },
+  ): Promise<string[]> {
     const now = iso(opts.now);
     const cutoff = opts.maxAgeMs === undefined
       ? null
@@ -339,8 +341,9 @@ export class SqlPipelineStore implements PipelineStore {
         `UPDATE pipeline_runs SET status = 'failed', ended_at = $1::timestamptz,
            started_at = COALESCE(started_at, $1::timestamptz), status_reason = $3
          WHERE status IN ('queued', 'running')
-           AND ($2::timestamptz IS NULL OR heartbeat_at < $2::timestamptz) RETURNING id`,
-        [now, cutoff, cut(opts.reason)],
+           AND ($2::timestamptz IS NULL OR heartbeat_at < $2::timestamptz)
+           AND NOT (id = ANY($4::text[])) RETURNING id`,
+        [now, cutoff, cut(opts.reason), [...(opts.keep ?? [])]],
       );
       const ids = rows.map((r) => r.id);
       if (ids.length) {

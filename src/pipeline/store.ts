@@ -179,9 +179,12 @@ export interface PipelineStore {
   readLogs(runId: string, opts?: { taskId?: string; attempt?: number }): Promise<LogLine[]>;
   /**
    * Marks failed every active run whose heartbeat is older than `maxAgeMs` before `now` (every
-   * active run when `maxAgeMs` is undefined), with their running attempts. Returns their ids.
+   * active run when `maxAgeMs` is undefined), with their running attempts, except the runs in
+   * `keep` (those the calling process is executing). Returns their ids.
    */
-  reapStale(opts: { now: Date; maxAgeMs?: number; reason: string }): Promise<string[]>;
+  reapStale(
+    opts: { now: Date; maxAgeMs?: number; reason: string; keep?: readonly string[] },
+  ): Promise<string[]>;
   /** When each DAG's last successful run ended. */
   lastSuccess(): Promise<Record<string, Date>>;
 }

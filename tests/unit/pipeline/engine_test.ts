@@ -252,3 +252,50 @@ dbTest("closing the engine stops its runs: they end failed and say why", async (
     true,
   ]]);
 });
+
+dbTest(
+  "reap() spares the runs its own engine executes, however old their heartbeat; another engine's reaper does not",
+  async (db) => {
+    const release = deferred();
+    const started = deferred();
+    const dag = defineDag<Deps>({
+      id: "busy",
+      description: "",
+      params: {},
+      tasks: [spec("t", [], async () => (started.resolve(), await release.promise, "done"))],
+    });
+    const { engine, store, clock } = await testEngine(db, [dag], { staleAfterMs: 60_000 });
+    const id = await engine.trigger({ dag: "busy", trigger: "manual" });
+    await started.promise;
+    // The main thread held for longer than the threshold: no heartbeat was written meanwhile.
+    clock.advance(5 * 60_000);
+    assert.deepEqual(await engine.reap(), []);
+    await assert.rejects(
+      engine.trigger({ dag: "busy", trigger: "schedule" }),
+      isConflict(new RegExp(`already has an active run \\(${id}`)),
+    );
+    assert.equal((await store.getRun(id)).status, "running");
+    release.resolve();
+    assert.equal((await engine.wait(id)).status, "success");
+
+    // The same silence seen by an engine that does not execute the run: it is reaped.
+    const hold = deferred();
+    const again = deferred();
+    const stuck = defineDag<Deps>({
+      id: "busy",
+      description: "",
+      params: {},
+      tasks: [spec("t", [], async () => (again.resolve(), await hold.promise, "late"))],
+    });
+    const owner = await testEngine(db, [stuck], { staleAfterMs: 60_000 });
+    const other = await testEngine(db, [stuck], { staleAfterMs: 60_000 });
+    const held = await owner.engine.trigger({ dag: "busy", trigger: "manual" });
+    await again.promise;
+    other.clock.advance(5 * 60_000);
+    assert.deepEqual(await other.engine.reap(), [held]);
+    hold.resolve();
+    const ended = await owner.engine.wait(held);
+    assert.equal(ended.status, "failed");
+    assert.match(ended.statusReason!, /no heartbeat for more than 60 s/);
+  },
+);
