@@ -10,14 +10,16 @@
 import { type CatalogMovie, generateVirtualUsers } from "../data/virtual_users.ts";
 import { parseMovieLensGenres } from "../data/movielens.ts";
 import { type Interactions, type Split, splitInteractions } from "../features/split.ts";
-import { trainEase } from "../model/families/ease.ts";
-import { Kernel } from "../model/kernel/kernel.ts";
-import type { RecommenderModel } from "../model/model.ts";
-import { evaluateBoth, type Scorer } from "../model/evaluation/ranking_metrics.ts";
-import { modelScorer } from "../model/evaluation/evaluate_model.ts";
-import { popularityScorer } from "../model/evaluation/baselines.ts";
-import { trainRecommender } from "../model/training/train.ts";
-import type { TrainParams } from "../model/training/hyperparams.ts";
+import {
+  evaluateBoth,
+  Kernel,
+  modelScorer,
+  popularityScorer,
+  type RecommenderModel,
+  trainEase,
+  type TrainParams,
+  trainRecommender,
+} from "../model/mod.ts";
 
 /** The sets the benchmark can build, in the order it runs them. */
 export const SCALING_SETS = [
@@ -143,7 +145,10 @@ export function virtualRatings(
   return out;
 }
 
-async function ndcg(split: Split, scorer: Scorer): Promise<{ val: number; test: number }> {
+async function ndcg(
+  split: Split,
+  scorer: Parameters<typeof evaluateBoth>[1],
+): Promise<{ val: number; test: number }> {
   const e = await evaluateBoth(split, scorer);
   return { val: e.validation.ndcg10, test: e.test.ndcg10 };
 }

@@ -49,19 +49,26 @@ export async function serveUntilSignal(
     console.log(`  admin token in ${admin.path} (REELRANK_ADMIN_TOKEN overrides it)`);
   } else console.log("  admin token from REELRANK_ADMIN_TOKEN");
   console.log("Ctrl-C stops the server.");
+  // The listeners stay until the shutdown is done: a second signal (`deno task` forwards the one a
+  // process group got, so the server can see SIGTERM twice) must not kill it half-way.
+  let stopping = false;
+  let listeners: [Deno.Signal, () => void][] = [];
   const signal = await new Promise<Deno.Signal>((resolve) => {
-    const stop = (s: Deno.Signal) => () => {
-      Deno.removeSignalListener("SIGINT", onInt);
-      Deno.removeSignalListener("SIGTERM", onTerm);
+    const on = (s: Deno.Signal) => () => {
+      if (stopping) return;
+      stopping = true;
       resolve(s);
     };
-    const onInt = stop("SIGINT"), onTerm = stop("SIGTERM");
-    Deno.addSignalListener("SIGINT", onInt);
-    Deno.addSignalListener("SIGTERM", onTerm);
+    listeners = [["SIGINT", on("SIGINT")], ["SIGTERM", on("SIGTERM")]];
+    for (const [s, f] of listeners) Deno.addSignalListener(s, f);
   });
-  console.log("\nstopping: finishing requests in flight…");
-  await forget();
-  // A pipeline run in progress ends failed, saying why, rather than being left active.
-  await engine.close(`stopped by ${signal}`);
-  await server.shutdown();
+  try {
+    console.log("\nstopping: finishing requests in flight…");
+    await forget();
+    // A pipeline run in progress ends failed, saying why, rather than being left active.
+    await engine.close(`stopped by ${signal}`);
+    await server.shutdown();
+  } finally {
+    for (const [s, f] of listeners) Deno.removeSignalListener(s, f);
+  }
 }
