@@ -1,6 +1,6 @@
 /** `deno task pipeline` and `deno task scheduler` from a terminal: help, usage errors, and talking to a running server that holds PGlite's folder. */
 import assert from "node:assert/strict";
-import { writeServerAddress } from "../../../src/cli/server_file.ts";
+import { SERVER_FILE, writeServerAddress } from "../../../src/cli/server_file.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { openDatabase } from "../../../src/db/open.ts";
 import { configureLogging } from "../../../src/log.ts";
@@ -117,50 +117,27 @@ for (
 }
 
 Deno.test("pipeline run and list go through the server's API while it holds PGlite's folder", async () => {
-  await inTempDir(async (dir) => {
-    const config = loadConfig({ REELRANK_DATA_DIR: dir });
-    configureLogging({ level: "warn" });
-    const db = await openDatabase(config); // holds the folder's lock, like a running `start`
-    const dag = standInDag((
-      ctx,
-    ) => (ctx.log.info(`working with k=${ctx.params.k}`), Promise.resolve(1)));
-    try {
-      await withFixture(db, async (f) => {
-        const server = Deno.serve(
-          { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-          f.app.fetch,
-        );
-        const forget = await writeServerAddress(dir, `http://127.0.0.1:${server.addr.port}`);
-        await Deno.writeTextFile(`${dir}/${TOKEN_FILE}`, ADMIN_TOKEN + "\n");
-        try {
-          // CI=true (inherited from CI's environment) would make the CLI quiet; this test reads its progress.
-          const r = await runCliProcess(cli("pipeline"), ["run", "--param", "k=4"], dir, {
-            CI: "",
-          });
-          assert.equal(r.code, 0, r.stderr);
-          assert.match(
-            r.stdout,
-            new RegExp(`in the server at http://127\\.0\\.0\\.1:${server.addr.port}`),
-          );
-          assert.match(r.stdout, /✓ prepare/);
-          assert.match(r.stdout, /working with k=4/);
-          assert.match(r.stdout, /run recommend-\S+: success/);
-          const [run] = (await f.engine.listRuns()).items;
-          assert.equal(run.trigger, "manual");
-          assert.equal(run.params.k, 4);
-          const list = await runCliProcess(cli("pipeline"), ["list"], dir);
-          assert.equal(list.code, 0, list.stderr);
-          assert.ok(list.stdout.includes(run.id));
-          const logs = await runCliProcess(cli("pipeline"), ["logs", run.id, "work"], dir);
-          assert.match(logs.stdout, /\[attempt 1\] INFO {2}working with k=4/);
-        } finally {
-          await forget();
-          await server.shutdown();
-        }
-      }, { train: false, engine: { dags: [dag] } });
-    } finally {
-      await db.close();
-    }
+  const dag = standInDag((
+    ctx,
+  ) => (ctx.log.info(`working with k=${ctx.params.k}`), Promise.resolve(1)));
+  // The server holds the folder's lock, like a running `start`.
+  await onServer(dag, async ({ dir, f }) => {
+    const port = JSON.parse(await Deno.readTextFile(`${dir}/${SERVER_FILE}`)).url.split(":").at(-1);
+    // CI=true (inherited from CI's environment) would make the CLI quiet; this test reads its progress.
+    const r = await runCliProcess(cli("pipeline"), ["run", "--param", "k=4"], dir, { CI: "" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`in the server at http://127\\.0\\.0\\.1:${port}`));
+    assert.match(r.stdout, /✓ prepare/);
+    assert.match(r.stdout, /working with k=4/);
+    assert.match(r.stdout, /run recommend-\S+: success/);
+    const [run] = (await f.engine.listRuns()).items;
+    assert.equal(run.trigger, "manual");
+    assert.equal(run.params.k, 4);
+    const list = await runCliProcess(cli("pipeline"), ["list"], dir);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(list.stdout.includes(run.id));
+    const logs = await runCliProcess(cli("pipeline"), ["logs", run.id, "work"], dir);
+    assert.match(logs.stdout, /\[attempt 1\] INFO {2}working with k=4/);
   });
 });
 
