@@ -105,8 +105,9 @@ export function easeNeeds(items: number, users: number, path?: EasePath): number
 }
 
 /**
- * Fits EASE on the train items for every λ of the grid, keeps the best on validation NDCG@10
- * (refitting it when it was not the last) and returns it in a kernel of its own. Throws
+ * Ranks EASE on the train items for every λ of the grid — on the low-rank route from Zᵀ without
+ * forming B, on the dense route by fitting each — keeps the best on validation NDCG@10, fits it
+ * (again, on the dense route, when it was not the last) and returns it in a kernel of its own. Throws
  * UNAVAILABLE (permanent) when the items × items matrix does not fit `memoryBytes`.
  */
 export async function trainEase(
@@ -138,8 +139,11 @@ export async function trainEase(
       fitSeconds = Math.min(fitSeconds, (performance.now() - t) / 1000);
       fitted = lambda;
     };
+    // Low rank: candidates are ranked from Zᵀ without forming B, then B is fitted once.
+    const reduced = solver.path === "low-rank";
     const grid = await searchGrid(split, options.lambdas ?? EASE_LAMBDAS, {
       build: (lambda) => {
+        if (reduced) return { scorer: () => solver.reducedScorer(lambda) };
         fit(lambda);
         return model(lambda);
       },

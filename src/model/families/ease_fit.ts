@@ -7,7 +7,15 @@
  *   (λI + XᵀX)⁻¹ = (I − Xᵀ(λI + XXᵀ)⁻¹X) / λ, so P ∝ I − M with M = ZᵀZ, Z = L⁻¹X and L the
  *   Cholesky factor of the users × users λI + XXᵀ: u·n² multiply-adds instead of n³/2.
  * Either way the items × items matrix is the one big allocation; B overwrites it.
+ *
+ * On the low-rank route a λ can also be ranked without forming B: for a movie j outside a history
+ * h, s_j = Σ_{i∈h} B_ij = (Σ_{i∈h} M_ij) / (1 − M_jj) = (y · z_j) / (1 − ‖z_j‖²) with y = Σ_{i∈h} z_i
+ * and z_j the j-th column of Z — a u-wide bag and one product of the histories with Zᵀ, u·n
+ * multiply-adds per history instead of the fit's n²·u/2. The grid search ranks its candidates so
+ * and fits B once, for the chosen λ ({@link EaseSolver.reducedScorer}).
  */
+import { internal, invalid } from "../../errors.ts";
+import type { Scorer } from "../evaluation/ranking_metrics.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { type BinaryCsr, csrToKernel, type KernelCsr, transposeCsr } from "./csr.ts";
 import {
@@ -35,11 +43,21 @@ export function easePath(items: number, users: number): EasePath {
 export function easeFitBytes(items: number, users: number, path = easePath(items, users)): number {
   const square = 4 * items * items;
   if (path === "dense") return square + panelBytes(items);
-  return square + 4 * (2 * users * users + items * users) + panelBytes(users);
+  return square + 4 * (2 * users * users + items * users) + panelBytes(users) +
+    reducedScorerBytes(items, users);
 }
 
 /** Rows per tile of the kernel's easeWeights. */
 const TILE = 16;
+
+/** Histories per pass of the reduced scorer, and the history entries one pass holds. */
+const REDUCED_ROWS = 256;
+const REDUCED_NNZ = 1 << 17;
+
+/** Kernel bytes of the reduced scorer's buffers (allocated on its first use). */
+export function reducedScorerBytes(items: number, users: number): number {
+  return 4 * (REDUCED_ROWS * (items + users) + REDUCED_ROWS + 1 + 2 * REDUCED_NNZ) + 5 * 64;
+}
 
 /** Fits EASE for any λ on one X, reusing its buffers: each fit overwrites {@link weights}. */
 export class EaseSolver {
@@ -58,6 +76,10 @@ export class EaseSolver {
   readonly #wt: number = 0;
   readonly #zt: number = 0;
   readonly #ones: number = 0;
+  // The λ whose Zᵀ is in #zt (low rank), and the reduced scorer's buffers once allocated.
+  #reduced = NaN;
+  #scoring: { offsets: number; indices: number; ones: number; y: number; out: number } | null =
+    null;
 
   constructor(kernel: Kernel, x: BinaryCsr, options: { path?: EasePath } = {}) {
     const n = this.items = x.cols;
@@ -93,6 +115,108 @@ export class EaseSolver {
       return;
     }
     const u = this.users;
+    this.#reduce(lambda); // again even when current: a fit's time is a whole fit's (search budgets)
+    k.split("syrkLower", {
+      c: this.weights,
+      ldc: n,
+      a: this.#zt,
+      sa: u,
+      b: this.#zt,
+      sb: u,
+      K: u,
+      N: n,
+      init: INIT_ZERO,
+    });
+    this.#weightsFrom(-1, 1);
+  }
+
+  /**
+   * Low-rank route only: scores of λ's EASE for any histories without forming B (see the module
+   * comment). Every movie outside a history gets B's score up to float32 rounding; the history's
+   * own movies, which a ranking excludes, get −∞. Valid until the next fit or reduction of another
+   * λ (they share Zᵀ).
+   */
+  reducedScorer(lambda: number): Scorer {
+    if (this.path !== "low-rank") {
+      throw internal("EaseSolver.reducedScorer needs the low-rank route (fewer users than items)");
+    }
+    if (this.#reduced !== lambda) this.#reduce(lambda);
+    const k = this.#kernel;
+    const n = this.items, u = this.users;
+    const buffers = this.#scoring ??= {
+      offsets: k.alloc(4 * (REDUCED_ROWS + 1)),
+      indices: k.alloc(4 * REDUCED_NNZ),
+      ones: k.alloc(4 * REDUCED_NNZ),
+      y: k.alloc(4 * REDUCED_ROWS * u),
+      out: k.alloc(4 * REDUCED_ROWS * n),
+    };
+    k.f32(buffers.ones, REDUCED_NNZ).fill(1);
+    // 1 / (1 − ‖z_j‖²): 1 / P_jj up to the factor λ, which cancels.
+    const zt = k.f32(this.#zt, n * u);
+    const inv = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let v = j * u, end = v + u; v < end; v++) s += zt[v] * zt[v];
+      inv[j] = 1 / (1 - s);
+    }
+    const zAt = this.#zt;
+    return {
+      score: (histories, out) => {
+        for (let start = 0; start < histories.length;) {
+          let end = start, nnz = 0;
+          while (
+            end < histories.length && end - start < REDUCED_ROWS &&
+            nnz + histories[end].length <= REDUCED_NNZ
+          ) nnz += histories[end++].length;
+          if (end === start) {
+            throw invalid(
+              `a history of ${histories[start].length} movies is longer than ${REDUCED_NNZ}`,
+            );
+          }
+          const B = end - start;
+          const offsets = k.i32(buffers.offsets, B + 1);
+          const indices = k.i32(buffers.indices, Math.max(1, nnz));
+          offsets[0] = 0;
+          for (let r = 0, at = 0; r < B; r++) {
+            indices.set(histories[start + r], at);
+            at += histories[start + r].length;
+            offsets[r + 1] = at;
+          }
+          k.split("sparseBagForward", {
+            out: buffers.y,
+            offsets: buffers.offsets,
+            indices: buffers.indices,
+            values: buffers.ones,
+            weight: zAt,
+            bias: 0,
+            B,
+            OUT: u,
+          }, { chunk: 16 });
+          k.split("denseForwardRows", {
+            out: buffers.out,
+            inp: buffers.y,
+            weightRows: zAt,
+            bias: 0,
+            B,
+            IN: u,
+            OUT: n,
+          });
+          const scores = k.f32(buffers.out, B * n);
+          for (let r = 0; r < B; r++) {
+            const row = out.subarray((start + r) * n, (start + r + 1) * n);
+            for (let j = 0; j < n; j++) row[j] = scores[r * n + j] * inv[j];
+            for (const i of histories[start + r]) row[i] = -Infinity;
+          }
+          start = end;
+        }
+      },
+    };
+  }
+
+  // Low rank: Zᵀ = (L⁻¹X)ᵀ for λ into #zt, L the Cholesky factor of λI + XXᵀ (u × u).
+  #reduce(lambda: number): void {
+    const k = this.#kernel;
+    const n = this.items, u = this.users;
     this.#gram(this.#k, this.#x, this.#xt, u, lambda);
     cholesky(k, this.#k, u, this.#panels);
     triangularInverse(k, this.#k, u, this.#panels);
@@ -108,18 +232,7 @@ export class EaseSolver {
       B: n,
       OUT: u,
     });
-    k.split("syrkLower", {
-      c: this.weights,
-      ldc: n,
-      a: this.#zt,
-      sa: u,
-      b: this.#zt,
-      sb: u,
-      K: u,
-      N: n,
-      init: INIT_ZERO,
-    });
-    this.#weightsFrom(-1, 1);
+    this.#reduced = lambda;
   }
 
   // out = the Gram matrix of the `outer` lists' rows (+ shift on the diagonal), split over rows.

@@ -36,6 +36,9 @@ export interface FamilyFit<M extends RecommenderModel> {
   fitSeconds?: number;
 }
 
+/** What a grid evaluates: a candidate's scorer (a model, or a cheaper stand-in with its scores). */
+export type Ranker = Pick<RecommenderModel, "scorer">;
+
 /**
  * Builds a model for every value of `values` in turn (each may reuse the previous one's memory)
  * and evaluates it on validation; returns the best value (the first of equals) and every result.
@@ -45,7 +48,8 @@ export async function searchGrid(
   values: readonly number[],
   options: {
     name: string;
-    build: (value: number) => RecommenderModel | Promise<RecommenderModel>;
+    /** What ranks the value's candidate: its model, or anything with the model's scorer. */
+    build: (value: number) => Ranker | Promise<Ranker>;
     signal?: AbortSignal;
     onCandidate?: (candidate: Candidate) => void | Promise<void>;
   },

@@ -6,6 +6,7 @@ import { evaluateBoth } from "../../../src/model/evaluation/ranking_metrics.ts";
 import { checkpointFamily } from "../../../src/model/families/checkpoint.ts";
 import { trainCsr } from "../../../src/model/families/data.ts";
 import { easeMaxItems, easeNeeds, trainEase } from "../../../src/model/families/ease.ts";
+import { easeFitBytes, EaseSolver } from "../../../src/model/families/ease_fit.ts";
 import { trainItemKnn } from "../../../src/model/families/itemknn.ts";
 import { openModel } from "../../../src/model/families/open.ts";
 import type { RecommenderModel } from "../../../src/model/model.ts";
@@ -69,6 +70,51 @@ for (
     }
   });
 }
+
+Deno.test("EASE's reduced scorer (the grid's, no B formed) gives the float64 reference's scores outside each history, −∞ on it", async () => {
+  const x = trainCsr(FEW_USERS);
+  const n = x.cols;
+  assert.ok(x.rows < n, "the fixture takes the low-rank route");
+  const kernel = await Kernel.create({
+    threads: 2,
+    initialMiB: Math.ceil(easeFitBytes(n, x.rows) / 1048576) + 4,
+  });
+  try {
+    const solver = new EaseSolver(kernel, x);
+    // Validation and test histories; two λ in turn, then the first again (Zᵀ is recomputed).
+    const histories = FEW_USERS.users.slice(0, 40).flatMap((u) => [
+      historyIndices(u, "validation"),
+      historyIndices(u, "test"),
+    ]);
+    for (const lambda of [20, 200, 20]) {
+      const out = new Float32Array(histories.length * n).fill(Number.NaN);
+      await solver.reducedScorer(lambda).score(histories, out);
+      const w = ref.easeWeights(x, lambda);
+      const got: number[] = [], want: number[] = [];
+      histories.forEach((h, r) => {
+        const expected = ref.scoreHistory(w, n, [...new Set(h)]);
+        const own = new Set(h);
+        for (let j = 0; j < n; j++) {
+          if (own.has(j)) assert.equal(out[r * n + j], -Infinity);
+          else (got.push(out[r * n + j]), want.push(expected[j]));
+        }
+      });
+      assertClose(`reduced EASE λ=${lambda}`, Float32Array.from(got), Float64Array.from(want), {
+        atol: 2e-5,
+        rtol: 1e-3,
+      });
+    }
+    // The full fit after the reduced scorers gives B as before.
+    solver.fit(20);
+    const w = ref.easeWeights(x, 20);
+    assertClose("B after reduced scorers", kernel.f32(solver.weights, n * n), w, {
+      atol: 2e-5,
+      rtol: 1e-3,
+    });
+  } finally {
+    kernel.close();
+  }
+});
 
 Deno.test("ItemKNN gives the float64 reference's scores and ranking metrics for each k", async () => {
   for (const k of [3, 10]) {
