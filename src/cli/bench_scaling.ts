@@ -42,7 +42,7 @@ export async function scalingBenchCommand(
     seed: intFlag("seed", values.seed as string | undefined, 1),
     threads: config.threads,
     memoryMiB: config.familyMemoryMiB,
-    log: json || Deno.env.get("CI") ? undefined : (line) => console.error(line),
+    log: json || config.ci ? undefined : (line) => console.error(line),
   });
   if (json) {
     console.log(JSON.stringify(r));
