@@ -1,6 +1,7 @@
 /** A family comparison's children side by side: accuracy, beyond-accuracy figures and the tie-aware line. */
 import type { Run } from "../../src/tracking/store.ts";
 import { metric, runLabel } from "./format.ts";
+import { BEYOND_FIGURES } from "./version_figures.tsx";
 
 /** The columns: header and the metric each shows. */
 const COLUMNS: [string, string][] = [
@@ -9,10 +10,7 @@ const COLUMNS: [string, string][] = [
   ["test HR@10", "test_hr10"],
   ["test NDCG@10, strictly later", "strict_test_ndcg10"],
   ["coverage@10", "test_coverage10"],
-  ["Gini@10", "test_gini10"],
-  ["pop. percentile", "test_pop_percentile"],
-  ["novelty (bits)", "test_novelty"],
-  ["diversity@10", "test_diversity10"],
+  ...BEYOND_FIGURES,
   ["training s", "train_seconds"],
 ];
 

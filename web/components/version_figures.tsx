@@ -2,15 +2,23 @@
 import type { ModelVersion } from "../../src/registry/store.ts";
 import { metric } from "./format.ts";
 
-/** The columns: header and the run metric (src/model/evaluation/report.ts) each shows. */
-export const VERSION_FIGURES: [string, string][] = [
-  ["test NDCG@10, strictly later", "strict_test_ndcg10"],
-  ["val coverage@10", "val_coverage10"],
-  ["test coverage@10", "test_coverage10"],
+/**
+ * The beyond-accuracy test figures of every user's top-10, as header and run metric
+ * (src/model/evaluation/report.ts): the registry's table and the family comparison show them.
+ */
+export const BEYOND_FIGURES: [string, string][] = [
   ["Gini@10", "test_gini10"],
   ["pop. percentile", "test_pop_percentile"],
   ["novelty (bits)", "test_novelty"],
   ["diversity@10", "test_diversity10"],
+];
+
+/** The columns: header and the run metric each shows. */
+export const VERSION_FIGURES: [string, string][] = [
+  ["test NDCG@10, strictly later", "strict_test_ndcg10"],
+  ["val coverage@10", "val_coverage10"],
+  ["test coverage@10", "test_coverage10"],
+  ...BEYOND_FIGURES,
 ];
 
 /** The table: one row per version, "—" where its run did not measure a figure. */
